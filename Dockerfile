@@ -1,0 +1,22 @@
+# seatgate: build with dev dependencies, run with production dependencies only, as a non-root
+# user, against the PostgreSQL named by DATABASE_URL.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY config ./config
+COPY schemas ./schemas
+USER node
+EXPOSE 8080
+# DATABASE_URL must be set: the bundled PostgreSQL is for development, not for containers.
+CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,94 @@
+// Configuration: node-config files in config/ (default.json, <NODE_ENV>.json, environment
+// variables mapped in custom-environment-variables.json), validated here with clear messages.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { PlanCatalog } from './domain/plans.js';
+
+/** The package root, whether running from src/ (tests) or dist/src/ (built). */
+export const PACKAGE_ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsPackageJson(dir)) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the seatgate package root');
+    dir = parent;
+  }
+  return dir;
+})();
+
+function existsPackageJson(dir: string): boolean {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'seatgate';
+  } catch {
+    return false;
+  }
+}
+
+const postgresUrl = z.string().refine((value) => {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL');
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const configSchema = z.object({
+  server: z.object({
+    host: z.string().min(1),
+    port: z.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535),
+    publicUrl: httpUrl.nullable(),
+    trustProxy: z.boolean(),
+  }),
+  database: z.object({
+    url: postgresUrl.nullable(),
+    poolSize: z.number().int().min(1).max(200),
+    embedded: z.object({
+      dataDir: z.string().min(1),
+      port: z.number().int().min(1).max(65535),
+    }),
+  }),
+  plansFile: z.string().min(1).nullable(),
+  log: z.object({
+    level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
+  }),
+  demo: z.object({ enabled: z.boolean() }),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type Config = RawConfig & { plans: PlanCatalog };
+
+/** Validates a configuration object and loads the plan catalog it names. */
+export function validateConfig(raw: unknown): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`invalid configuration (config/ files and environment overrides):\n${lines.join('\n')}`);
+  }
+  const plansFile = parsed.data.plansFile ?? path.join(PACKAGE_ROOT, 'schemas', 'plans.json');
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(plansFile, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read the plan catalog ${plansFile}: ${(error as Error).message}`);
+  }
+  return { ...parsed.data, plans: PlanCatalog.parse(document) };
+}
+
+/** Reads config/ through node-config (with environment overrides) and validates it. */
+export async function loadConfig(): Promise<Config> {
+  // node-config resolves its folder from the working directory; point it at our own so that
+  // `npx seatgate` works from anywhere. An explicit NODE_CONFIG_DIR still wins.
+  process.env.NODE_CONFIG_DIR ??= path.join(PACKAGE_ROOT, 'config');
+  process.env.SUPPRESS_NO_CONFIG_WARNING ??= 'true';
+  const { default: nodeConfig } = await import('config');
+  return validateConfig(nodeConfig.util.toObject());
+}

@@ -1,0 +1,38 @@
+// Organizations, members' roles and seat states (SPEC §1–3): the vocabulary shared by the
+// storage schema, the gate and every interface.
+import { z } from 'zod';
+import { addYears } from './dates.js';
+
+export const ROLES = ['primary_owner', 'owner', 'admin', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const BILLING_MODES = ['self_serve', 'sales_assisted'] as const;
+export type BillingMode = (typeof BILLING_MODES)[number];
+
+export const SEAT_STATES = ['assigned', 'unassigned', 'pending', 'inactive'] as const;
+export type SeatState = (typeof SEAT_STATES)[number];
+
+const ROLE_RANK: Record<Role, number> = { primary_owner: 3, owner: 2, admin: 1, member: 0 };
+
+/** Whether `role` carries at least the rights of `minimum` (SPEC §1 permissions). */
+export function roleAtLeast(role: Role, minimum: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[minimum];
+}
+
+export const orgSettingsSchema = z.object({
+  /** What the gate does when no seat is free (SPEC §4.3). */
+  onNoSeat: z.enum(['block', 'pending']).default('block'),
+  /** Utilization (0–1) above which a seat type raises an alert. */
+  utilizationAlertThreshold: z.number().min(0).max(1).default(0.9),
+  /** Optional HTTPS endpoint that receives utilization alerts. */
+  alertWebhookUrl: z.url().nullable().default(null),
+}).strict();
+
+export type OrgSettings = z.infer<typeof orgSettingsSchema>;
+
+export const DEFAULT_SETTINGS: OrgSettings = orgSettingsSchema.parse({});
+
+/** An annual term covers [termStart, termEnd): termEnd is the renewal date. */
+export function termEndFor(termStart: string): string {
+  return addYears(termStart, 1);
+}

@@ -1,0 +1,38 @@
+// The admin API's one mapping from failures to JSON error bodies.
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { DomainError, type DomainErrorCode } from '../../../domain/errors.js';
+import type { Logger } from '../../../observability/logger.js';
+
+const STATUS: Record<DomainErrorCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  precondition_failed: 412,
+  org_inactive: 403,
+};
+
+export function sendAdminError(res: Response, status: number, code: string, message: string, details?: unknown): void {
+  res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
+}
+
+export function adminUnauthorized(_req: Request, res: Response): void {
+  res.setHeader('WWW-Authenticate', 'Bearer realm="seatgate-admin"');
+  sendAdminError(res, 401, 'unauthorized', 'a valid admin bearer token is required');
+}
+
+export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    if (error instanceof DomainError) {
+      return sendAdminError(res, STATUS[error.code], error.code, error.message,
+        Object.keys(error.details).length > 0 ? error.details : undefined);
+    }
+    const status = (error as { status?: number; type?: string }).status;
+    if (status === 400 || status === 413 || status === 415) {
+      const message = status === 413 ? 'the request body is too large' : status === 415 ? 'send application/json' : 'the request body is not valid JSON';
+      return sendAdminError(res, status, 'invalid_input', message);
+    }
+    logger.error('admin request failed', { requestId: res.locals.requestId, error: String((error as Error)?.stack ?? error) });
+    sendAdminError(res, 500, 'internal', `internal error (request id ${res.locals.requestId})`);
+  };
+}

@@ -1,0 +1,31 @@
+// The HTTP server, assembled in one place: observability, health, and one router per interface.
+import express from 'express';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { ServiceContext } from '../../services/context.js';
+import { createAuthenticator } from './auth.js';
+import { healthRoutes } from './health.js';
+import { requestObservability } from './observability.js';
+import { adminRouter } from './admin/router.js';
+
+export interface AppDependencies {
+  ctx: ServiceContext;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createApp({ ctx, config, logger, metrics }: AppDependencies): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustProxy);
+  app.use(requestObservability(logger, metrics));
+  app.use(healthRoutes(ctx.db, metrics));
+  const requireBearer = createAuthenticator(ctx);
+  app.use('/admin/v1', adminRouter(ctx, requireBearer, logger));
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such endpoint' } });
+  });
+  return app;
+}

@@ -1,0 +1,43 @@
+// Per-request id, structured access log and Prometheus metrics. The logged path never includes
+// the query string, and no header is logged, so tokens and filter values stay out of logs.
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function requestObservability(logger: Logger, metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const path = req.originalUrl.split('?', 1)[0];
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeTemplate(req);
+      const status = String(res.statusCode);
+      metrics.httpRequests.inc({ method: req.method, route, status });
+      metrics.httpDuration.observe({ method: req.method, route, status }, seconds);
+      logger.info('request', {
+        requestId,
+        orgId: res.locals.orgId,
+        method: req.method,
+        path,
+        route,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+      });
+    });
+    next();
+  };
+}
+
+/** The matched route's template (bounded label cardinality), or a fixed word when none matched. */
+function routeTemplate(req: Request): string {
+  const template = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof template === 'string') return `${req.baseUrl}${template}`;
+  return req.res?.locals.routeLabel ?? 'unmatched';
+}

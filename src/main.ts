@@ -1,0 +1,45 @@
+// `npm start`: run the server until SIGINT/SIGTERM.
+import { loadConfig } from './config.js';
+import { createLogger } from './observability/logger.js';
+import { startServer } from './server.js';
+
+const started = Date.now();
+const config = await loadConfig().catch((error: Error) => {
+  process.stderr.write(`seatgate: ${error.message}\n`);
+  process.exit(2);
+});
+const logger = createLogger(config.log.level);
+
+try {
+  const running = await startServer(config, logger);
+  logger.info('seatgate ready', { url: running.url, startupMs: Date.now() - started });
+  if (running.demo) {
+    // Shown once, on stdout, never logged: the tokens are stored only as hashes.
+    process.stdout.write([
+      '',
+      'A demo organization was created (first start on an empty database).',
+      `  SCIM base URL:   ${running.url}/scim/v2`,
+      `  SCIM token:      ${running.demo.scimToken}`,
+      `  Admin token:     ${running.demo.adminToken}`,
+      `  JIT hook secret: ${running.demo.jitSecret}`,
+      'These secrets are shown only now. Try:',
+      `  curl -H "Authorization: Bearer ${running.demo.adminToken}" ${running.url}/admin/v1/organization`,
+      '',
+    ].join('\n') + '\n');
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    running.stop().then(() => process.exit(0), (error) => {
+      logger.error('shutdown failed', { error: String(error) });
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  logger.error('seatgate failed to start', { error: String((error as Error)?.message ?? error) });
+  process.exit(1);
+}

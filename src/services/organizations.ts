@@ -1,0 +1,135 @@
+// Creating and reading organizations (SPEC §1–2). Creation is one transaction: the organization,
+// an allocation row for every seat type of its plan, the primary owner and its three credentials.
+import { invalidInput, notFound } from '../domain/errors.js';
+import { isIsoDate, toIsoDate } from '../domain/dates.js';
+import { isUuid } from '../domain/ids.js';
+import {
+  BILLING_MODES, DEFAULT_SETTINGS, orgSettingsSchema, termEndFor,
+  type BillingMode, type OrgSettings,
+} from '../domain/organization.js';
+import { findOrganization, insertAllocations, insertOrganization, listAllocations, listOrganizations } from '../storage/organizations.js';
+import { insertMember } from '../storage/members.js';
+import { reserveSeat } from '../storage/seats.js';
+import { recordAudit, type Actor } from '../storage/audit.js';
+import { createCredentialIn } from './credentials.js';
+import type { ServiceContext } from './context.js';
+
+export interface CreateOrganizationInput {
+  name: string;
+  plan: string;
+  seats: Record<string, number>;
+  prices?: Record<string, number>;
+  termStart?: string;
+  billingMode?: BillingMode;
+  currency?: string;
+  autoRenew?: boolean;
+  ownerEmail?: string;
+  settings?: Partial<OrgSettings>;
+}
+
+export interface CreatedOrganization {
+  orgId: string;
+  ownerId: string;
+  scimToken: string;
+  adminToken: string;
+  jitSecret: string;
+}
+
+export async function createOrganization(
+  ctx: ServiceContext, input: CreateOrganizationInput, actor: Actor = { type: 'operator' },
+): Promise<CreatedOrganization> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200) throw invalidInput('the organization name must have 1 to 200 characters');
+  const plan = ctx.plans.find(input.plan);
+  if (!plan) throw invalidInput(`unknown plan "${input.plan}"; known plans: ${ctx.plans.names().join(', ')}`);
+  const billingMode = input.billingMode ?? 'self_serve';
+  if (!BILLING_MODES.includes(billingMode)) throw invalidInput(`billing mode must be one of ${BILLING_MODES.join(', ')}`);
+  const termStart = input.termStart ?? toIsoDate(ctx.now());
+  if (!isIsoDate(termStart)) throw invalidInput(`term start "${termStart}" is not a date (YYYY-MM-DD)`);
+  const currency = input.currency ?? 'USD';
+  if (!/^[A-Z]{3}$/.test(currency)) throw invalidInput(`currency "${currency}" is not an ISO 4217 code`);
+  const settings = orgSettingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...input.settings });
+  if (!settings.success) throw invalidInput(`invalid settings: ${settings.error.issues.map((i) => i.message).join('; ')}`);
+
+  for (const [seatType, count] of Object.entries(input.seats)) {
+    if (!plan.seatTypes.includes(seatType)) {
+      throw invalidInput(`plan ${plan.name} has no seat type "${seatType}"; its seat types are ${plan.seatTypes.join(', ')}`);
+    }
+    if (!Number.isInteger(count) || count < 0) throw invalidInput(`the seat count for ${seatType} must be a whole number ≥ 0`);
+  }
+  for (const [seatType, price] of Object.entries(input.prices ?? {})) {
+    if (!plan.seatTypes.includes(seatType)) throw invalidInput(`plan ${plan.name} has no seat type "${seatType}" to price`);
+    if (!Number.isSafeInteger(price) || price < 0) throw invalidInput(`the price of ${seatType} must be whole minor units ≥ 0`);
+  }
+  const totalSeats = plan.seatTypes.reduce((sum, type) => sum + (input.seats[type] ?? 0), 0);
+  if (totalSeats < plan.minimumSeats) {
+    throw invalidInput(`plan ${plan.name} needs at least ${plan.minimumSeats} seats (asked for ${totalSeats})`);
+  }
+  const ownerEmail = input.ownerEmail ?? `owner@${slug(name)}.invalid`;
+
+  return ctx.db.transaction().execute(async (trx) => {
+    const orgId = await insertOrganization(trx, {
+      name, plan: plan.name, billingMode, currency, termStart, termEnd: termEndFor(termStart),
+      autoRenew: input.autoRenew ?? true, settings: settings.data,
+    });
+    await insertAllocations(trx, orgId, plan.seatTypes.map((seatType) => ({
+      seatType, allocated: input.seats[seatType] ?? 0, monthlyPriceMinor: input.prices?.[seatType] ?? 0,
+    })));
+
+    // The primary owner is a person who uses the product: it takes the highest free seat.
+    let seatType: string | null = null;
+    for (const candidate of plan.seatTypes) {
+      if (await reserveSeat(trx, orgId, candidate)) { seatType = candidate; break; }
+    }
+    const ownerId = await insertMember(trx, {
+      orgId, userName: ownerEmail, externalId: null, role: 'primary_owner',
+      seatState: seatType ? 'assigned' : 'pending', seatType,
+      seatReason: seatType ? { kind: 'highest_available', by: actor } : { kind: 'no_seat_free', by: actor },
+      source: 'admin',
+      attributes: { emails: [{ value: ownerEmail, type: 'work', primary: true }] },
+    });
+
+    const scim = await createCredentialIn(trx, { orgId, kind: 'scim', label: 'initial SCIM token' });
+    const admin = await createCredentialIn(trx, { orgId, kind: 'admin', memberId: ownerId, label: 'primary owner' });
+    const jit = await createCredentialIn(trx, { orgId, kind: 'jit', label: 'initial JIT hook secret' });
+    await recordAudit(trx, orgId, {
+      actor, action: 'organization.created', subjectType: 'organization', subjectId: orgId,
+      after: { name, plan: plan.name, billingMode, termStart, seats: input.seats },
+    });
+    return { orgId, ownerId, scimToken: scim.token, adminToken: admin.token, jitSecret: jit.token };
+  });
+}
+
+export async function getOrganization(ctx: ServiceContext, orgId: string) {
+  const org = isUuid(orgId) ? await findOrganization(ctx.db, orgId) : undefined;
+  if (!org) throw notFound(`no organization ${orgId}`);
+  const allocations = await listAllocations(ctx.db, orgId);
+  return {
+    id: org.id,
+    name: org.name,
+    plan: org.plan,
+    billingMode: org.billing_mode,
+    currency: org.currency,
+    termStart: org.term_start,
+    termEnd: org.term_end,
+    autoRenew: org.auto_renew,
+    cancelAtTermEnd: org.cancel_at_term_end,
+    status: org.status,
+    settings: org.settings,
+    seats: allocations,
+    createdAt: org.created_at.toISOString(),
+  };
+}
+
+export async function listOrganizationSummaries(ctx: ServiceContext) {
+  const orgs = await listOrganizations(ctx.db);
+  return orgs.map((org) => ({
+    id: org.id, name: org.name, plan: org.plan, billingMode: org.billing_mode,
+    termStart: org.term_start, termEnd: org.term_end, status: org.status,
+  }));
+}
+
+function slug(name: string): string {
+  const s = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return s.slice(0, 40) || 'org';
+}

@@ -1,0 +1,39 @@
+import type { Db } from './database.js';
+import type { Role, SeatState } from '../domain/organization.js';
+import { translatePgError } from './errors.js';
+
+export interface NewMember {
+  orgId: string;
+  userName: string;
+  externalId: string | null;
+  role: Role;
+  seatState: SeatState;
+  seatType: string | null;
+  seatReason: Record<string, unknown>;
+  source: 'scim' | 'jit' | 'admin';
+  attributes: Record<string, unknown>;
+}
+
+export async function insertMember(db: Db, member: NewMember): Promise<string> {
+  try {
+    const row = await db.insertInto('members').values({
+      org_id: member.orgId,
+      user_name: member.userName,
+      external_id: member.externalId,
+      role: member.role,
+      seat_state: member.seatState,
+      seat_type: member.seatType,
+      seat_reason: JSON.stringify(member.seatReason),
+      pending_since: member.seatState === 'pending' ? new Date() : null,
+      source: member.source,
+      attributes: JSON.stringify(member.attributes),
+    }).returning('id').executeTakeFirstOrThrow();
+    return row.id;
+  } catch (error) {
+    throw translatePgError(error);
+  }
+}
+
+export async function findMember(db: Db, orgId: string, memberId: string) {
+  return db.selectFrom('members').selectAll().where('org_id', '=', orgId).where('id', '=', memberId).executeTakeFirst();
+}

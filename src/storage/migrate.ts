@@ -1,0 +1,41 @@
+// Migrations run at start. Two processes starting at once on an empty database must not race
+// (Kysely creates its bookkeeping tables before taking its own lock), so the whole start-up
+// step runs under a session-level advisory lock held on a dedicated connection.
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type pg from 'pg';
+import type { Db } from './database.js';
+import * as m0001 from './migrations/0001_initial.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+// An arbitrary constant that names seatgate's start-up lock among advisory locks.
+const STARTUP_LOCK = 7_415_042_001;
+
+/** Runs `fn` while holding the cluster-wide start-up lock of this database. */
+export async function withStartupLock<T>(pool: pg.Pool, fn: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [STARTUP_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return (results ?? []).map((result) => result.migrationName);
+}

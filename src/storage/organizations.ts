@@ -1,0 +1,67 @@
+import type { Db } from './database.js';
+import type { OrgSettings } from '../domain/organization.js';
+
+export interface NewOrganization {
+  name: string;
+  plan: string;
+  billingMode: 'self_serve' | 'sales_assisted';
+  currency: string;
+  termStart: string;
+  termEnd: string;
+  autoRenew: boolean;
+  settings: OrgSettings;
+}
+
+export interface SeatAllocationRow {
+  seatType: string;
+  allocated: number;
+  assigned: number;
+  monthlyPriceMinor: number;
+}
+
+export async function insertOrganization(db: Db, org: NewOrganization): Promise<string> {
+  const row = await db.insertInto('organizations').values({
+    name: org.name,
+    plan: org.plan,
+    billing_mode: org.billingMode,
+    currency: org.currency,
+    term_start: org.termStart,
+    term_end: org.termEnd,
+    auto_renew: org.autoRenew,
+    settings: JSON.stringify(org.settings),
+  }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function insertAllocations(db: Db, orgId: string, rows: Omit<SeatAllocationRow, 'assigned'>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('seat_allocations').values(rows.map((row) => ({
+    org_id: orgId,
+    seat_type: row.seatType,
+    allocated: row.allocated,
+    monthly_price_minor: row.monthlyPriceMinor,
+  }))).execute();
+}
+
+export async function findOrganization(db: Db, orgId: string) {
+  return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+export async function listOrganizations(db: Db) {
+  return db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+export async function countOrganizations(db: Db): Promise<number> {
+  const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listAllocations(db: Db, orgId: string): Promise<SeatAllocationRow[]> {
+  const rows = await db.selectFrom('seat_allocations').selectAll().where('org_id', '=', orgId).execute();
+  return rows.map((row) => ({
+    seatType: row.seat_type,
+    allocated: row.allocated,
+    assigned: row.assigned,
+    monthlyPriceMinor: Number(row.monthly_price_minor),
+  }));
+}

@@ -1,0 +1,101 @@
+// Kysely's view of the tables (src/storage/migrations is the source of truth).
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = Record<string, unknown>> = ColumnType<T, string | T | undefined, string | T>;
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  plan: string;
+  billing_mode: 'self_serve' | 'sales_assisted';
+  currency: Generated<string>;
+  term_start: string;
+  term_end: string;
+  auto_renew: Generated<boolean>;
+  cancel_at_term_end: Generated<boolean>;
+  status: Generated<'active' | 'ended'>;
+  settings: Json;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SeatAllocationsTable {
+  org_id: string;
+  seat_type: string;
+  allocated: number;
+  assigned: Generated<number>;
+  monthly_price_minor: Generated<number>;
+}
+
+export interface MembersTable {
+  org_id: string;
+  id: Generated<string>;
+  user_name: string;
+  external_id: string | null;
+  active: Generated<boolean>;
+  role: Generated<'primary_owner' | 'owner' | 'admin' | 'member'>;
+  seat_state: 'assigned' | 'unassigned' | 'pending' | 'inactive';
+  seat_type: string | null;
+  seat_reason: Json;
+  pending_since: Timestamp | null;
+  source: 'scim' | 'jit' | 'admin';
+  attributes: Json;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface GroupsTable {
+  org_id: string;
+  id: Generated<string>;
+  display_name: string;
+  external_id: string | null;
+  attributes: Json;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface GroupMembersTable {
+  org_id: string;
+  group_id: string;
+  member_id: string;
+  added_at: Generated<Date>;
+}
+
+export interface CredentialsTable {
+  org_id: string;
+  id: Generated<string>;
+  kind: 'scim' | 'admin' | 'jit';
+  member_id: string | null;
+  label: Generated<string>;
+  display_prefix: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  org_id: string;
+  id: Generated<string>;
+  at: Generated<Date>;
+  actor: Json;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  before: Json | null;
+  after: Json | null;
+  reason: Json | null;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  seat_allocations: SeatAllocationsTable;
+  members: MembersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  credentials: CredentialsTable;
+  audit_events: AuditEventsTable;
+}

@@ -1,0 +1,69 @@
+import request from 'supertest';
+import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
+
+let t: TestApp;
+beforeAll(() => { t = openTestApp(); });
+afterAll(() => t.close());
+
+describe('health and metrics', () => {
+  it('answers /healthz and /readyz', async () => {
+    await request(t.app).get('/healthz').expect(200, { status: 'ok' });
+    await request(t.app).get('/readyz').expect(200, { status: 'ready', database: 'reachable' });
+  });
+
+  it('exposes request and pool metrics in Prometheus format, labelled by route template', async () => {
+    const org = await newOrganization(t.ctx);
+    await request(t.app).get('/admin/v1/organization').set('Authorization', `Bearer ${org.adminToken}`).expect(200);
+    const res = await request(t.app).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toMatch(/seatgate_http_requests_total\{method="GET",route="\/admin\/v1\/organization",status="200"\} \d+/);
+    expect(res.text).toMatch(/seatgate_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/readyz",status="200"\}/);
+    expect(res.text).toMatch(/seatgate_db_pool_connections \d+/);
+    expect(res.text).not.toContain(org.orgId); // ids are not labels
+  });
+});
+
+describe('admin authentication', () => {
+  it('accepts an admin token and shows only its own organization', async () => {
+    const a = await newOrganization(t.ctx);
+    const b = await newOrganization(t.ctx);
+    const res = await request(t.app).get('/admin/v1/organization').set('Authorization', `Bearer ${a.adminToken}`).expect(200);
+    expect(res.body.id).toBe(a.orgId);
+    const resB = await request(t.app).get('/admin/v1/organization').set('Authorization', `Bearer ${b.adminToken}`).expect(200);
+    expect(resB.body.id).toBe(b.orgId);
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['a SCIM token', 'scim'],
+    ['a JIT secret', 'jit'],
+    ['garbage', 'garbage'],
+    ['a basic credential', 'basic'],
+  ])('answers 401 with WWW-Authenticate for %s', async (_name, which) => {
+    const org = await newOrganization(t.ctx);
+    const header = which === 'scim' ? `Bearer ${org.scimToken}` : which === 'jit' ? `Bearer ${org.jitSecret}`
+      : which === 'garbage' ? 'Bearer not-a-token' : which === 'basic' ? 'Basic dXNlcjpwYXNz' : undefined;
+    const req = request(t.app).get('/admin/v1/organization');
+    if (header) req.set('Authorization', header);
+    const res = await req.expect(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(res.body.error.code).toBe('unauthorized');
+  });
+
+  it('logs method, path, status, duration, request id and organization, but never a token', async () => {
+    const org = await newOrganization(t.ctx);
+    await request(t.app).get('/admin/v1/organization?token=abc').set('Authorization', `Bearer ${org.adminToken}`)
+      .set('X-Request-Id', 'req-123').expect(200).expect('X-Request-Id', 'req-123');
+    const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'req-123');
+    expect(line).toMatchObject({ method: 'GET', path: '/admin/v1/organization', status: 200, orgId: org.orgId, route: '/admin/v1/organization' });
+    expect(typeof line.durationMs).toBe('number');
+    const all = t.logs.join('\n');
+    expect(all).not.toContain(org.adminToken);
+    expect(all).not.toContain('token=abc');
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const res = await request(t.app).get('/nowhere').expect(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+});

@@ -1,0 +1,78 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { createDatabase, dropDatabase, freePort, uniqueDatabaseName } from '../support/postgres.mjs';
+import { printedSecret, startServerProcess, type ServerProcess } from '../support/process.js';
+
+const running: ServerProcess[] = [];
+afterEach(() => {
+  for (const server of running.splice(0)) server.child.kill('SIGKILL');
+});
+
+async function organization(port: number, adminToken: string) {
+  return fetch(`http://127.0.0.1:${port}/admin/v1/organization`, { headers: { Authorization: `Bearer ${adminToken}` } });
+}
+
+function postmasterAlive(dataDir: string): boolean {
+  const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+describe('a server on the bundled PostgreSQL', () => {
+  const dataDir = path.resolve(`data/process-test-${process.pid}-${Date.now()}`);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts on a fresh data directory, prints a working token, survives kill -9 and stops cleanly', async () => {
+    const env = { DATABASE_URL: undefined, SEATGATE_DATA_DIR: dataDir, SEATGATE_EMBEDDED_PG_PORT: String(await freePort()), SEATGATE_DEMO: 'true' };
+    const first = startServerProcess(env, await freePort());
+    running.push(first);
+    await first.ready();
+    const adminToken = printedSecret(first.output(), 'Admin token');
+    expect(printedSecret(first.output(), 'SCIM base URL')).toBe(`http://localhost:${first.port}/scim/v2`);
+    const before = await (await organization(first.port, adminToken)).json();
+    expect(before.name).toBe('Demo organization');
+
+    first.child.kill('SIGKILL');
+    await first.exited();
+    expect(postmasterAlive(dataDir)).toBe(true); // the orphan the next start must cope with
+
+    const second = startServerProcess(env, await freePort());
+    running.push(second);
+    await second.ready();
+    const after = await organization(second.port, adminToken);
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual(before);
+    expect(second.output()).not.toContain('Admin token'); // the demo is made once only
+
+    second.child.kill('SIGTERM');
+    await second.exited();
+    for (let i = 0; i < 100 && postmasterAlive(dataDir); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(postmasterAlive(dataDir)).toBe(false);
+  });
+});
+
+describe('two servers started at once on one empty external database', () => {
+  const adminUrl = process.env.SEATGATE_TEST_ADMIN_URL!;
+  const name = uniqueDatabaseName('twostart');
+  afterAll(() => dropDatabase(adminUrl, name));
+
+  it('both come up, and exactly one creates the demo organization', async () => {
+    const url = await createDatabase(adminUrl, name);
+    const env = { DATABASE_URL: url, SEATGATE_DEMO: 'true' };
+    const servers = [startServerProcess(env, await freePort()), startServerProcess(env, await freePort())];
+    running.push(...servers);
+    await Promise.all(servers.map((server) => server.ready()));
+    expect(servers.filter((server) => server.output().includes('Admin token'))).toHaveLength(1);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect((await client.query('select count(*)::int as n from organizations')).rows[0].n).toBe(1);
+      expect((await client.query('select count(*)::int as n from kysely_migration')).rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+    await Promise.all(servers.map((server) => { server.child.kill('SIGTERM'); return server.exited(); }));
+  });
+});
