@@ -31,7 +31,7 @@ describe('a server on the bundled PostgreSQL', () => {
     await first.ready();
     const adminToken = printedSecret(first.output(), 'Admin token');
     expect(printedSecret(first.output(), 'SCIM base URL')).toBe(`http://localhost:${first.port}/scim/v2`);
-    const before = await (await organization(first.port, adminToken)).json();
+    const before = await (await organization(first.port, adminToken)).json() as { name: string };
     expect(before.name).toBe('Demo organization');
 
     first.child.kill('SIGKILL');
