@@ -26,6 +26,10 @@ export const orgSettingsSchema = z.object({
   utilizationAlertThreshold: z.number().min(0).max(1).default(0.9),
   /** Optional HTTPS endpoint that receives utilization alerts. */
   alertWebhookUrl: z.url().nullable().default(null),
+  /** Entra app roles (the `value` sent in `roles`) that select a seat type, like a group mapping. */
+  roleSeatTypes: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** Whether an app-role seat type may fall back to a lower type when it is full. */
+  roleSeatFallback: z.boolean().default(false),
 }).strict();
 
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;

@@ -9,9 +9,10 @@ import {
 } from '../domain/organization.js';
 import { findOrganization, insertAllocations, insertOrganization, listAllocations, listOrganizations } from '../storage/organizations.js';
 import { insertMember } from '../storage/members.js';
-import { reserveSeat } from '../storage/seats.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
+import { inTransaction } from '../storage/transactions.js';
 import { createCredentialIn } from './credentials.js';
+import { admit, loadGateOrg } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
 
 export interface CreateOrganizationInput {
@@ -67,7 +68,7 @@ export async function createOrganization(
   }
   const ownerEmail = input.ownerEmail ?? `owner@${slug(name)}.invalid`;
 
-  return ctx.db.transaction().execute(async (trx) => {
+  return inTransaction(ctx.db, async (trx) => {
     const orgId = await insertOrganization(trx, {
       name, plan: plan.name, billingMode, currency, termStart, termEnd: termEndFor(termStart),
       autoRenew: input.autoRenew ?? true, settings: settings.data,
@@ -76,18 +77,14 @@ export async function createOrganization(
       seatType, allocated: input.seats[seatType] ?? 0, monthlyPriceMinor: input.prices?.[seatType] ?? 0,
     })));
 
-    // The primary owner is a person who uses the product: it takes the highest free seat.
-    let seatType: string | null = null;
-    for (const candidate of plan.seatTypes) {
-      if (await reserveSeat(trx, orgId, candidate)) { seatType = candidate; break; }
-    }
+    // The primary owner is a person who uses the product: the gate seats it like anyone else;
+    // with no seat free it waits as pending (an organization is never refused its owner).
     const ownerId = await insertMember(trx, {
       orgId, userName: ownerEmail, externalId: null, role: 'primary_owner',
-      seatState: seatType ? 'assigned' : 'pending', seatType,
-      seatReason: seatType ? { kind: 'highest_available', by: actor } : { kind: 'no_seat_free', by: actor },
-      source: 'admin',
+      seatState: 'pending', seatType: null, seatReason: { kind: 'new' }, source: 'admin',
       attributes: { emails: [{ value: ownerEmail, type: 'work', primary: true }] },
     });
+    await admit(trx, await loadGateOrg(trx, ctx.plans, orgId), ownerId, 'org_create', actor);
 
     const scim = await createCredentialIn(trx, { orgId, kind: 'scim', label: 'initial SCIM token' });
     const admin = await createCredentialIn(trx, { orgId, kind: 'admin', memberId: ownerId, label: 'primary owner' });

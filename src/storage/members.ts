@@ -12,6 +12,7 @@ export interface NewMember {
   seatReason: Record<string, unknown>;
   source: 'scim' | 'jit' | 'admin';
   attributes: Record<string, unknown>;
+  idpGroupIds?: string[];
 }
 
 export async function insertMember(db: Db, member: NewMember): Promise<string> {
@@ -27,6 +28,7 @@ export async function insertMember(db: Db, member: NewMember): Promise<string> {
       pending_since: member.seatState === 'pending' ? new Date() : null,
       source: member.source,
       attributes: JSON.stringify(member.attributes),
+      idp_group_ids: member.idpGroupIds ?? [],
     }).returning('id').executeTakeFirstOrThrow();
     return row.id;
   } catch (error) {

@@ -5,9 +5,11 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type pg from 'pg';
 import type { Db } from './database.js';
 import * as m0001 from './migrations/0001_initial.js';
+import * as m0002 from './migrations/0002_seat_gate.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_seat_gate': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

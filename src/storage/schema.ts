@@ -44,6 +44,8 @@ export interface MembersTable {
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  unassigned_by_admin: Generated<boolean>;
+  idp_group_ids: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface GroupsTable {
@@ -90,6 +92,17 @@ export interface AuditEventsTable {
   reason: Json | null;
 }
 
+export interface GroupMappingsTable {
+  org_id: string;
+  id: Generated<string>;
+  idp_group_id: string;
+  seat_type: string;
+  role: 'owner' | 'admin' | 'member' | null;
+  allow_fallback: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   seat_allocations: SeatAllocationsTable;
@@ -98,4 +111,5 @@ export interface Database {
   group_members: GroupMembersTable;
   credentials: CredentialsTable;
   audit_events: AuditEventsTable;
+  group_mappings: GroupMappingsTable;
 }

@@ -1,0 +1,281 @@
+// The seat gate (SPEC §4): the one place that gives, changes and takes back seats. Every
+// decision point — SCIM create and reactivation, group changes, JIT, admin changes, purchases —
+// calls these functions inside its own transaction, so a refusal rolls back cleanly and a
+// success commits the member's state together with the seat counter.
+//
+// Locking: the member row first (FOR UPDATE), then allocation rows (in seat-type order when
+// more than one). Reservations are guarded UPDATEs on the allocation row (storage/seats.ts), so
+// "assigned ≤ allocated" holds across requests and processes.
+import {
+  candidatesFor, compareSeatTypes, exhaustedTypes, refusalMessage, targetFor,
+  type Candidate, type MappingMatch, type SeatReasonKind, type SeatTarget,
+} from '../domain/seat-choice.js';
+import { notFound, invalidInput } from '../domain/errors.js';
+import { orgSettingsSchema, type OrgSettings } from '../domain/organization.js';
+import type { PlanCatalog } from '../domain/plans.js';
+import type { Db } from '../storage/database.js';
+import { findOrganization } from '../storage/organizations.js';
+import {
+  freeSeatTypes, lockAllocations, lockMember, mappingMatchesForMember, nextPendingMembers,
+  releaseSeat, reserveSeat, writeMemberSeat, type LockedMember,
+} from '../storage/seats.js';
+import { recordAudit, type Actor } from '../storage/audit.js';
+
+export type GateTrigger =
+  | 'scim_create' | 'scim_reactivate' | 'jit_login' | 'group_change' | 'mapping_change'
+  | 'admin_assign' | 'seats_freed' | 'seats_added' | 'org_create';
+
+export interface GateOrg {
+  id: string;
+  plan: string;
+  seatTypes: readonly string[];
+  settings: OrgSettings;
+  active: boolean;
+}
+
+/** What a member was given, or why not. A "no" is a value, not an exception. */
+export type Admission =
+  | { outcome: 'assigned'; seatType: string; reason: SeatReasonKind }
+  | { outcome: 'pending'; wanted: string[] }
+  | { outcome: 'refused'; cause: 'no_seat_available'; exhausted: string[]; message: string }
+  | { outcome: 'refused'; cause: 'org_inactive'; message: string };
+
+export async function loadGateOrg(db: Db, plans: PlanCatalog, orgId: string): Promise<GateOrg> {
+  const org = await findOrganization(db, orgId);
+  if (!org) throw notFound(`no organization ${orgId}`);
+  return {
+    id: org.id,
+    plan: org.plan,
+    seatTypes: plans.get(org.plan).seatTypes,
+    settings: orgSettingsSchema.parse(org.settings),
+    active: org.status === 'active',
+  };
+}
+
+const ORG_INACTIVE = 'This organization\'s subscription has ended; no seat can be given until it is renewed.';
+
+/** Entra app-role values of a member, from its stored SCIM `roles` (`[{ value, … }]`). */
+function appRoles(attributes: Record<string, unknown>): string[] {
+  const roles = attributes.roles;
+  if (!Array.isArray(roles)) return [];
+  return roles.flatMap((role) => (typeof role?.value === 'string' ? [role.value] : []));
+}
+
+/** The target of a member: mappings through its SCIM groups and JIT group ids, and app roles. */
+async function targetOf(db: Db, org: GateOrg, member: LockedMember): Promise<SeatTarget> {
+  const matches: MappingMatch[] = await mappingMatchesForMember(db, org.id, member.id, member.idp_group_ids);
+  for (const role of appRoles(member.attributes)) {
+    const seatType = org.settings.roleSeatTypes[role];
+    if (seatType) matches.push({ mappingId: `role:${role}`, seatType, allowFallback: org.settings.roleSeatFallback });
+  }
+  return targetFor(org.seatTypes, matches);
+}
+
+function reasonOf(candidate: Candidate, target: SeatTarget, trigger: GateTrigger, actor: Actor) {
+  return {
+    kind: candidate.reason,
+    ...(target.kind === 'mapped' ? { mappingIds: target.mappingIds, wanted: target.seatType } : {}),
+    trigger, by: actor, at: new Date().toISOString(),
+  };
+}
+
+async function tryCandidates(db: Db, orgId: string, candidates: Candidate[]): Promise<Candidate | undefined> {
+  for (const candidate of candidates) {
+    if (await reserveSeat(db, orgId, candidate.seatType)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Gives a seat to a member that holds none (just created as pending, reactivated, logging in,
+ * restored). In `pending` mode a member with no free seat is queued; in `block` mode the member
+ * is left as it was and the caller refuses (rolling back) and records the refusal.
+ */
+export async function admit(
+  db: Db, org: GateOrg, memberId: string, trigger: GateTrigger, actor: Actor,
+): Promise<Admission> {
+  if (!org.active) return { outcome: 'refused', cause: 'org_inactive', message: ORG_INACTIVE };
+  const member = await lockMember(db, org.id, memberId);
+  if (!member) throw notFound(`no member ${memberId}`);
+  if (member.seat_state === 'assigned' && member.seat_type) {
+    return { outcome: 'assigned', seatType: member.seat_type, reason: (member.seat_reason.kind as SeatReasonKind) ?? 'highest_available' };
+  }
+  const target = await targetOf(db, org, member);
+  const candidates = candidatesFor(org.seatTypes, target);
+  const won = await tryCandidates(db, org.id, candidates);
+  if (won) {
+    await writeMemberSeat(db, org.id, memberId, { seatState: 'assigned', seatType: won.seatType, reason: reasonOf(won, target, trigger, actor) });
+    await recordAudit(db, org.id, {
+      actor, action: 'seat.assigned', subjectType: 'member', subjectId: memberId,
+      before: { seatState: member.seat_state }, after: { seatState: 'assigned', seatType: won.seatType },
+      reason: { kind: won.reason, trigger, ...(target.kind === 'mapped' ? { mappingIds: target.mappingIds } : {}) },
+    });
+    return { outcome: 'assigned', seatType: won.seatType, reason: won.reason };
+  }
+  const exhausted = exhaustedTypes(candidates);
+  if (org.settings.onNoSeat === 'pending') {
+    await writeMemberSeat(db, org.id, memberId, {
+      seatState: 'pending', seatType: null,
+      reason: { kind: 'no_seat_free', wanted: exhausted, trigger, by: actor, at: new Date().toISOString() },
+    });
+    if (member.seat_state !== 'pending') {
+      await recordAudit(db, org.id, {
+        actor, action: 'seat.pending', subjectType: 'member', subjectId: memberId,
+        before: { seatState: member.seat_state }, after: { seatState: 'pending' }, reason: { trigger, exhausted },
+      });
+    }
+    return { outcome: 'pending', wanted: exhausted };
+  }
+  return { outcome: 'refused', cause: 'no_seat_available', exhausted, message: refusalMessage(exhausted) };
+}
+
+/**
+ * Records a refusal so that admins see how many seats they are short (SPEC §4.3). Written in its
+ * own transaction by the caller after the refused operation rolled back.
+ */
+export async function recordRefusal(
+  db: Db, orgId: string, refusal: { trigger: GateTrigger; actor: Actor; exhausted: string[]; subject: string; memberId?: string },
+): Promise<void> {
+  await recordAudit(db, orgId, {
+    actor: refusal.actor, action: 'seat.refused', subjectType: 'member', subjectId: refusal.memberId ?? refusal.subject,
+    reason: { trigger: refusal.trigger, exhausted: refusal.exhausted, userName: refusal.subject },
+  });
+}
+
+/**
+ * Takes the seat back from a member (deactivation, admin unassign, deletion) and serves the
+ * pending queue with it. Never refused. Returns the member as it was.
+ */
+export async function release(
+  db: Db, org: GateOrg, memberId: string, to: 'inactive' | 'unassigned' | 'deleted', trigger: GateTrigger, actor: Actor,
+): Promise<LockedMember> {
+  const member = await lockMember(db, org.id, memberId);
+  if (!member) throw notFound(`no member ${memberId}`);
+  if (member.seat_state === 'assigned' && member.seat_type) await releaseSeat(db, org.id, member.seat_type);
+  if (to !== 'deleted') {
+    await writeMemberSeat(db, org.id, memberId, {
+      seatState: to, seatType: null,
+      reason: { kind: to === 'unassigned' ? 'admin' : 'deactivated', trigger, by: actor, at: new Date().toISOString() },
+      ...(to === 'unassigned' ? { unassignedByAdmin: true } : {}),
+    });
+  }
+  if (member.seat_state !== to) {
+    await recordAudit(db, org.id, {
+      actor, action: to === 'deleted' ? 'seat.released.deleted' : `seat.released.${to}`, subjectType: 'member', subjectId: memberId,
+      before: { seatState: member.seat_state, seatType: member.seat_type }, after: { seatState: to }, reason: { trigger },
+    });
+  }
+  if (member.seat_state === 'assigned') await servePending(db, org, 'seats_freed', actor);
+  return member;
+}
+
+/**
+ * Serves pending members first-come first-served while seats are free (SPEC §4.3). A member
+ * whose own target type is full is skipped, not allowed to block those behind it.
+ */
+export async function servePending(db: Db, org: GateOrg, trigger: GateTrigger, actor: Actor): Promise<number> {
+  if (!org.active) return 0;
+  let served = 0;
+  let after: { since: Date; id: string } | undefined;
+  while ((await freeSeatTypes(db, org.id)).length > 0) {
+    const batch = await nextPendingMembers(db, org.id, 50, after);
+    if (batch.length === 0) break;
+    for (const pending of batch) {
+      const admission = await admit(db, org, pending.id, trigger, actor);
+      if (admission.outcome === 'assigned') served += 1;
+    }
+    const last = batch[batch.length - 1]!;
+    after = { since: last.pending_since as Date, id: last.id };
+  }
+  return served;
+}
+
+/**
+ * Moves a seated member toward the type its mappings now name (group or mapping changes).
+ * Upgrades go through the gate (refused upgrades leave the member on its seat and are recorded);
+ * downgrades are never refused, but wait for a free seat of the lower type rather than break
+ * the allocation of that type. Members without a mapping keep the seat they have.
+ */
+export async function reevaluate(db: Db, org: GateOrg, memberId: string, trigger: GateTrigger, actor: Actor): Promise<void> {
+  const member = await lockMember(db, org.id, memberId);
+  if (!member || !org.active) return;
+  if (member.seat_state === 'pending') {
+    await admit(db, org, memberId, trigger, actor);
+    return;
+  }
+  if (member.seat_state !== 'assigned' || !member.seat_type) return;
+  const target = await targetOf(db, org, member);
+  if (target.kind !== 'mapped' || target.seatType === member.seat_type) return;
+  const current = member.seat_type;
+  const upgrade = compareSeatTypes(org.seatTypes, target.seatType, current) < 0;
+  const candidates = upgrade
+    ? candidatesFor(org.seatTypes, target).filter((c) => compareSeatTypes(org.seatTypes, c.seatType, current) < 0)
+    : [{ seatType: target.seatType, reason: 'mapping' as const }];
+  await lockAllocations(db, org.id, [current, ...candidates.map((c) => c.seatType)]);
+  const won = await tryCandidates(db, org.id, candidates);
+  if (!won) {
+    await recordAudit(db, org.id, {
+      actor, action: upgrade ? 'seat.refused' : 'seat.downgrade_deferred', subjectType: 'member', subjectId: memberId,
+      reason: { trigger, exhausted: candidates.map((c) => c.seatType), kept: current, userName: member.user_name },
+    });
+    return;
+  }
+  await releaseSeat(db, org.id, current);
+  await writeMemberSeat(db, org.id, memberId, { seatState: 'assigned', seatType: won.seatType, reason: reasonOf(won, target, trigger, actor) });
+  await recordAudit(db, org.id, {
+    actor, action: 'seat.changed', subjectType: 'member', subjectId: memberId,
+    before: { seatType: current }, after: { seatType: won.seatType },
+    reason: { kind: won.reason, trigger, mappingIds: target.mappingIds },
+  });
+  await servePending(db, org, 'seats_freed', actor);
+}
+
+export type SeatChange =
+  | { outcome: 'changed' | 'unchanged'; seatState: string; seatType: string | null }
+  | { outcome: 'refused'; exhausted: string[]; message: string };
+
+/**
+ * An admin assigns a seat type, or `unassigned` (SPEC §4.4). Assigning goes through the gate;
+ * unassigning is never refused and holds until an admin assigns again.
+ */
+export async function changeSeat(
+  db: Db, org: GateOrg, memberId: string, target: string, actor: Actor,
+): Promise<SeatChange> {
+  const member = await lockMember(db, org.id, memberId);
+  if (!member) throw notFound(`no member ${memberId}`);
+  if (target === 'unassigned') {
+    if (member.seat_state === 'unassigned') return { outcome: 'unchanged', seatState: 'unassigned', seatType: null };
+    if (member.seat_state === 'inactive') {
+      await writeMemberSeat(db, org.id, memberId, { seatState: 'inactive', seatType: null, reason: member.seat_reason, unassignedByAdmin: true });
+      return { outcome: 'changed', seatState: 'inactive', seatType: null };
+    }
+    await release(db, org, memberId, 'unassigned', 'admin_assign', actor);
+    return { outcome: 'changed', seatState: 'unassigned', seatType: null };
+  }
+  if (!org.seatTypes.includes(target)) {
+    throw invalidInput(`plan ${org.plan} has no seat type "${target}"; use one of ${org.seatTypes.join(', ')} or "unassigned"`);
+  }
+  if (member.seat_state === 'inactive') throw invalidInput('this member is deactivated by the identity provider; it gets a seat when reactivated');
+  if (!org.active) return { outcome: 'refused', exhausted: [], message: ORG_INACTIVE };
+  if (member.seat_state === 'assigned' && member.seat_type === target) {
+    return { outcome: 'unchanged', seatState: 'assigned', seatType: target };
+  }
+  const current = member.seat_state === 'assigned' ? member.seat_type : null;
+  await lockAllocations(db, org.id, current ? [current, target] : [target]);
+  if (!(await reserveSeat(db, org.id, target))) {
+    return { outcome: 'refused', exhausted: [target], message: refusalMessage([target]) };
+  }
+  if (current) await releaseSeat(db, org.id, current);
+  const candidate: Candidate = { seatType: target, reason: 'admin' };
+  await writeMemberSeat(db, org.id, memberId, {
+    seatState: 'assigned', seatType: target, reason: reasonOf(candidate, { kind: 'explicit', seatType: target }, 'admin_assign', actor),
+    unassignedByAdmin: false,
+  });
+  await recordAudit(db, org.id, {
+    actor, action: current ? 'seat.changed' : 'seat.assigned', subjectType: 'member', subjectId: memberId,
+    before: { seatState: member.seat_state, seatType: current }, after: { seatState: 'assigned', seatType: target },
+    reason: { kind: 'admin', trigger: 'admin_assign' },
+  });
+  if (current) await servePending(db, org, 'seats_freed', actor);
+  return { outcome: 'changed', seatState: 'assigned', seatType: target };
+}
