@@ -1,0 +1,172 @@
+// The SCIM attribute catalog: one read-only description of every attribute of the User and Group
+// resource types, built once from scimmy's schema definitions plus seatgate's own extension.
+// Filters, sorting and PATCH resolve attribute paths here, so that "unknown attribute" means the
+// same thing everywhere and no module keeps its own list of names.
+import SCIMMY from 'scimmy';
+
+export type ResourceType = 'User' | 'Group';
+
+export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const SEATGATE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:seatgate:2.0:User';
+
+export interface AttributeMeta {
+  schema: string;   // URN of the defining schema
+  name: string;     // canonical name, e.g. 'givenName'
+  type: 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+  multiValued: boolean;
+  caseExact: boolean;
+  mutability: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
+  returned: 'always' | 'never' | 'default' | 'request';
+  uniqueness: 'none' | 'server' | 'global';
+  subAttributes: AttributeMeta[];   // [] unless complex
+  canonicalValues: string[];        // [] when none
+}
+
+export interface ResolvedAttribute {
+  schema: string;          // URN of the schema the attribute belongs to
+  extension: boolean;      // true when it lives under its schema-URN key in the resource JSON
+  attribute: AttributeMeta;       // the top-level attribute
+  subAttribute?: AttributeMeta;   // set when the path names a sub-attribute
+}
+
+export interface SchemaEntry {
+  schema: string;
+  extension: boolean;
+  required: boolean;
+  attributes: AttributeMeta[];
+}
+
+/**
+ * seatgate's User extension: the seat the gate gave the member. Every attribute is read-only —
+ * only the gate (or an admin) changes a seat, never an IdP. The SCIM server attaches it with
+ * `SCIMMY.Resources.User.extend(SeatgateUserSchema, false)`; this module registers nothing.
+ */
+export const SeatgateUserSchema = new SCIMMY.Types.SchemaDefinition(
+  'SeatgateUser',
+  SEATGATE_USER_SCHEMA,
+  'The seat the member holds in seatgate',
+  [
+    new SCIMMY.Types.Attribute('string', 'seatType', {
+      mutable: false, caseExact: false, description: 'The seat type the member holds, if any.',
+    }),
+    new SCIMMY.Types.Attribute('string', 'seatState', {
+      mutable: false, caseExact: false, canonicalValues: ['assigned', 'unassigned', 'pending', 'inactive'],
+      description: 'Whether the member holds a seat: assigned, unassigned, pending or inactive.',
+    }),
+    new SCIMMY.Types.Attribute('string', 'seatReason', {
+      mutable: false, caseExact: false, description: 'A human-readable reason for the seat state.',
+    }),
+  ],
+);
+
+type ScimmyAttribute = InstanceType<typeof SCIMMY.Types.Attribute>;
+
+function mutabilityOf(mutable: unknown): AttributeMeta['mutability'] {
+  if (mutable === true) return 'readWrite';
+  if (mutable === false) return 'readOnly';
+  if (mutable === 'immutable' || mutable === 'writeOnly' || mutable === 'readOnly' || mutable === 'readWrite') return mutable;
+  throw new Error(`unexpected scimmy mutability ${String(mutable)}`);
+}
+
+function returnedOf(returned: unknown): AttributeMeta['returned'] {
+  if (returned === true || returned === undefined) return 'default';
+  if (returned === false) return 'never';
+  if (returned === 'always' || returned === 'never' || returned === 'default' || returned === 'request') return returned;
+  throw new Error(`unexpected scimmy returned ${String(returned)}`);
+}
+
+function uniquenessOf(uniqueness: unknown): AttributeMeta['uniqueness'] {
+  if (uniqueness === false || uniqueness === undefined) return 'none';
+  if (uniqueness === true) return 'server';
+  if (uniqueness === 'none' || uniqueness === 'server' || uniqueness === 'global') return uniqueness;
+  throw new Error(`unexpected scimmy uniqueness ${String(uniqueness)}`);
+}
+
+function toMeta(schema: string, attribute: ScimmyAttribute): AttributeMeta {
+  const config = attribute.config;
+  return Object.freeze({
+    schema,
+    name: attribute.name,
+    type: attribute.type,
+    multiValued: config.multiValued === true,
+    caseExact: config.caseExact === true,
+    mutability: mutabilityOf(config.mutable),
+    returned: returnedOf(config.returned),
+    uniqueness: uniquenessOf(config.uniqueness),
+    subAttributes: Object.freeze((attribute.subAttributes ?? []).map((sub) => toMeta(schema, sub))) as AttributeMeta[],
+    // scimmy uses `false` for "no list" and rejects every value when given `[]` (SCIMMY-NOTES
+    // item 13). Here [] always means "no canonical values" — never "nothing is allowed".
+    canonicalValues: Object.freeze(Array.isArray(config.canonicalValues) ? [...config.canonicalValues] : []) as string[],
+  });
+}
+
+// scimmy repeats the common attributes (schemas, id, externalId, meta) in every definition as
+// "shadow" attributes. RFC 7643 §3.1 makes id/externalId/meta common to the resource, so they are
+// kept on the core schema only; `schemas` is resource framing, not an attribute to filter or patch.
+function attributesOf(definition: InstanceType<typeof SCIMMY.Types.SchemaDefinition>, core: boolean): AttributeMeta[] {
+  return definition.attributes
+    .filter((attribute) => attribute.name !== 'schemas' && (core || attribute.config.shadow !== true))
+    .map((attribute) => toMeta(definition.id, attribute));
+}
+
+function buildCatalog(): Record<ResourceType, SchemaEntry[]> {
+  const entry = (definition: InstanceType<typeof SCIMMY.Types.SchemaDefinition>, extension: boolean, required: boolean): SchemaEntry =>
+    Object.freeze({ schema: definition.id, extension, required, attributes: Object.freeze(attributesOf(definition, !extension)) as AttributeMeta[] });
+  return {
+    User: [
+      entry(SCIMMY.Schemas.User.definition, false, true),
+      entry(SCIMMY.Schemas.EnterpriseUser.definition, true, false),
+      entry(SeatgateUserSchema, true, false),
+    ],
+    Group: [entry(SCIMMY.Schemas.Group.definition, false, true)],
+  };
+}
+
+const catalog = buildCatalog();
+
+/** The schemas of a resource type: the core one first, then extensions. */
+export function schemasOf(type: ResourceType): SchemaEntry[] {
+  return catalog[type];
+}
+
+const findByName = (attributes: readonly AttributeMeta[], name: string): AttributeMeta | undefined => {
+  const wanted = name.toLowerCase();
+  return attributes.find((attribute) => attribute.name.toLowerCase() === wanted);
+};
+
+/**
+ * Case-insensitive: 'userName', 'UserName', 'name.givenName', 'emails.value', 'meta.lastModified',
+ * 'urn:ietf:params:scim:schemas:core:2.0:User:userName',
+ * 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
+ * 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value'. undefined when unknown.
+ *
+ * RFC 7644 §3.10: "the attribute name [is] optionally prefixed by the schema URI"; an unqualified
+ * name refers to the core schema only, so extension attributes need their URN.
+ */
+export function resolveAttribute(type: ResourceType, path: string): ResolvedAttribute | undefined {
+  const schemas = catalog[type];
+  let entry: SchemaEntry | undefined = schemas[0];
+  let rest = path;
+  if (path.toLowerCase().startsWith('urn:')) {
+    // The schema URN itself contains colons and dots ("…:2.0:User"), so match known URNs as
+    // prefixes instead of splitting the path.
+    const lower = path.toLowerCase();
+    entry = schemas.find((candidate) => lower.startsWith(`${candidate.schema.toLowerCase()}:`));
+    if (!entry) return undefined;
+    rest = path.slice(entry.schema.length + 1);
+  }
+  if (!entry) return undefined;
+  const parts = rest.split('.');
+  if (parts.length > 2 || parts.some((part) => part === '')) return undefined;
+  const attribute = findByName(entry.attributes, parts[0] ?? '');
+  if (!attribute) return undefined;
+  const resolved: ResolvedAttribute = { schema: entry.schema, extension: entry.extension, attribute };
+  if (parts.length === 2) {
+    const subAttribute = findByName(attribute.subAttributes, parts[1] ?? '');
+    if (!subAttribute) return undefined;
+    resolved.subAttribute = subAttribute;
+  }
+  return resolved;
+}

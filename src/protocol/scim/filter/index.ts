@@ -1,0 +1,38 @@
+// SCIM list filters and sorting, for the User and Group handlers:
+//   db.selectFrom('members').selectAll().where('members.org_id', '=', orgId)
+//     .where(compileFilter('User', filter)).orderBy(sortKey('User', sortBy), 'asc').orderBy('members.id')
+// The expressions name the tables unaliased ("members"."user_name"), so select from them
+// without an alias. Both functions check everything eagerly and throw before any query runs.
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Database } from '../../../storage/schema.js';
+import type { ResourceType } from '../attributes.js';
+import type { ResourceTables } from './columns.js';
+import { parseFilter } from './parse.js';
+import { sortExpressionFor } from './sort.js';
+import { filterToSql } from './sql.js';
+import { validateFilter } from './validate.js';
+
+export type { FilterNode, AttrPath, CompareOp, Literal } from './ast.js';
+export type { CheckedFilter, Operand } from './validate.js';
+export { ScimFilterError, ScimSortError } from './errors.js';
+export { parseFilter } from './parse.js';
+export { validateFilter } from './validate.js';
+export { filterToSql, likePattern } from './sql.js';
+
+/** A where-condition usable only in a query that has the resource type's table in scope. */
+export type FilterCondition<T extends ResourceType> = (eb: ExpressionBuilder<Database, ResourceTables[T]>) => Expression<SqlBool>;
+/** An order-by expression usable only in a query that has the resource type's table in scope. */
+export type SortKey<T extends ResourceType> = (eb: ExpressionBuilder<Database, ResourceTables[T]>) => Expression<unknown>;
+
+/** parse → validate → translate. Throws ScimFilterError (400 invalidFilter) for any filter that
+ *  is malformed, names an unknown attribute or compares a value of the wrong type. */
+export function compileFilter<T extends ResourceType>(type: T, filter: string): FilterCondition<T> {
+  const condition = filterToSql(type, validateFilter(type, parseFilter(filter)));
+  return () => condition;
+}
+
+/** Throws ScimSortError (400 invalidValue) for an unknown or unsortable sortBy. */
+export function sortKey<T extends ResourceType>(type: T, sortBy: string): SortKey<T> {
+  const expression = sortExpressionFor(type, sortBy);
+  return () => expression;
+}
