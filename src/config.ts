@@ -61,6 +61,8 @@ const configSchema = z.object({
     level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   }),
   demo: z.object({ enabled: z.boolean() }),
+  /** Requests per minute per SCIM token; generous enough for an initial sync of 100,000 users. */
+  scim: z.object({ rateLimitPerMinute: z.number().int().min(1) }).default({ rateLimitPerMinute: 6000 }),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

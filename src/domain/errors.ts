@@ -6,7 +6,8 @@ export type DomainErrorCode =
   | 'conflict'          // a uniqueness rule would be broken
   | 'forbidden'         // the caller's role does not allow this
   | 'precondition_failed' // a version check (ETag) failed
-  | 'org_inactive';     // the organization's term has ended
+  | 'org_inactive'      // the organization's term has ended
+  | 'no_seat_available'; // the seat gate refused: no seat of the needed type is free
 
 export class DomainError extends Error {
   constructor(

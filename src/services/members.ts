@@ -1,6 +1,7 @@
-// Creating members through the seat gate. A create refused by the gate (block mode) rolls back
-// entirely — no member, no seat — and the refusal is then recorded on its own, so that admins
-// see it and a retried create can never have taken a seat.
+// Member use cases that run the seat gate. A use case refused by the gate rolls back entirely —
+// no member, no seat, no half-applied change — and the refusal is then recorded on its own, so
+// that admins see it and a retried request can never have taken a seat.
+import { DomainError } from '../domain/errors.js';
 import type { Role } from '../domain/organization.js';
 import type { Db } from '../storage/database.js';
 import { insertMember } from '../storage/members.js';
@@ -8,6 +9,41 @@ import { inTransaction } from '../storage/transactions.js';
 import type { Actor } from '../storage/audit.js';
 import { admit, loadGateOrg, recordRefusal, type Admission, type GateTrigger } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
+
+export type Refusal = Extract<Admission, { outcome: 'refused' }>;
+
+/** Thrown inside a gated transaction to roll it back; turned into a value by gatedTransaction. */
+export class SeatRefused extends Error {
+  constructor(readonly admission: Refusal) { super(admission.message); }
+}
+
+export type Gated<T> = { ok: true; value: T } | { ok: false; admission: Refusal };
+
+/**
+ * Runs `fn` in one transaction. A SeatRefused thrown inside rolls everything back; a refusal for
+ * lack of seats is then recorded (who, what, which types) in its own transaction.
+ */
+export async function gatedTransaction<T>(
+  ctx: ServiceContext, orgId: string, what: { subject: string; trigger: GateTrigger; actor: Actor; memberId?: string },
+  fn: (trx: Db) => Promise<T>,
+): Promise<Gated<T>> {
+  try {
+    return { ok: true, value: await inTransaction(ctx.db, fn) };
+  } catch (error) {
+    if (!(error instanceof SeatRefused)) throw error;
+    if (error.admission.cause === 'no_seat_available') {
+      await recordRefusal(ctx.db, orgId, { ...what, exhausted: error.admission.exhausted });
+    }
+    return { ok: false, admission: error.admission };
+  }
+}
+
+/** The domain error an interface answers for a refusal (SCIM: 403 with the gate's message). */
+export function refusalError(refusal: Refusal): DomainError {
+  return refusal.cause === 'org_inactive'
+    ? new DomainError('org_inactive', refusal.message)
+    : new DomainError('no_seat_available', refusal.message, { exhausted: refusal.exhausted });
+}
 
 export interface NewMemberInput {
   userName: string;
@@ -22,20 +58,12 @@ export interface NewMemberInput {
 
 export type CreateMemberResult =
   | { ok: true; memberId: string; admission: Admission | null }
-  | { ok: false; admission: Extract<Admission, { outcome: 'refused' }> };
+  | { ok: false; admission: Refusal };
 
-/** Thrown inside the transaction only to roll it back; never leaves this module. */
-class RollbackForRefusal extends Error {
-  constructor(readonly admission: Extract<Admission, { outcome: 'refused' }>) { super('refused'); }
-}
-
-/**
- * Inserts a member and, when active, runs the gate for it (`trx` given: inside the caller's
- * transaction, which the caller must roll back on a refusal).
- */
+/** Inserts a member and, when active, runs the gate for it, inside the caller's transaction. */
 export async function insertMemberThroughGate(
   trx: Db, ctx: ServiceContext, orgId: string, input: NewMemberInput, trigger: GateTrigger, actor: Actor,
-): Promise<CreateMemberResult> {
+): Promise<{ memberId: string; admission: Admission | null }> {
   const memberId = await insertMember(trx, {
     orgId, userName: input.userName, externalId: input.externalId, role: input.role ?? 'member',
     // Created without a seat; the gate decides in the same transaction.
@@ -43,28 +71,17 @@ export async function insertMemberThroughGate(
     seatReason: input.active ? { kind: 'new' } : { kind: 'deactivated', trigger },
     source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
   });
-  if (!input.active) return { ok: true, memberId, admission: null };
-  const org = await loadGateOrg(trx, ctx.plans, orgId);
-  const admission = await admit(trx, org, memberId, trigger, actor);
-  if (admission.outcome === 'refused') return { ok: false, admission };
-  return { ok: true, memberId, admission };
+  if (!input.active) return { memberId, admission: null };
+  const admission = await admit(trx, await loadGateOrg(trx, ctx.plans, orgId), memberId, trigger, actor);
+  if (admission.outcome === 'refused') throw new SeatRefused(admission);
+  return { memberId, admission };
 }
 
 /** A whole create use case: one transaction, rolled back and recorded when refused. */
 export async function createMember(
   ctx: ServiceContext, orgId: string, input: NewMemberInput, trigger: GateTrigger, actor: Actor,
 ): Promise<CreateMemberResult> {
-  try {
-    return await inTransaction(ctx.db, async (trx) => {
-      const result = await insertMemberThroughGate(trx, ctx, orgId, input, trigger, actor);
-      if (!result.ok) throw new RollbackForRefusal(result.admission);
-      return result;
-    });
-  } catch (error) {
-    if (!(error instanceof RollbackForRefusal)) throw error;
-    if (error.admission.cause === 'no_seat_available') {
-      await recordRefusal(ctx.db, orgId, { trigger, actor, exhausted: error.admission.exhausted, subject: input.userName });
-    }
-    return { ok: false, admission: error.admission };
-  }
+  const result = await gatedTransaction(ctx, orgId, { subject: input.userName, trigger, actor },
+    (trx) => insertMemberThroughGate(trx, ctx, orgId, input, trigger, actor));
+  return result.ok ? { ok: true, ...result.value } : result;
 }

@@ -23,7 +23,7 @@ import { recordAudit, type Actor } from '../storage/audit.js';
 
 export type GateTrigger =
   | 'scim_create' | 'scim_reactivate' | 'jit_login' | 'group_change' | 'mapping_change'
-  | 'admin_assign' | 'seats_freed' | 'seats_added' | 'org_create';
+  | 'admin_assign' | 'seats_freed' | 'seats_added' | 'org_create' | 'scim_deactivate' | 'scim_delete' | 'scim_update';
 
 export interface GateOrg {
   id: string;

@@ -1,0 +1,43 @@
+// The SCIM resource types, each behind one interface; the router is assembled from this list.
+import type { ResourceType } from '../../../protocol/scim/attributes.js';
+import type { ListQuery } from '../../../protocol/scim/list.js';
+import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
+import { groupResource, userResource, type JsonObject } from '../../../protocol/scim/representation.js';
+import type { ServiceContext } from '../../../services/context.js';
+import type { ScimCaller } from '../../../services/scim/common.js';
+import * as groups from '../../../services/scim/groups.js';
+import * as users from '../../../services/scim/users.js';
+
+export interface ScimResourceHandler {
+  type: ResourceType;
+  endpoint: string;
+  /** The attribute that costs a query of its own (skipped when projected away). */
+  related: 'groups' | 'members';
+  /** RFC 7644 §3.5.2: a PATCH may answer 204; Entra expects it for groups. */
+  patchAnswersNoContent: boolean;
+  get(ctx: ServiceContext, caller: ScimCaller, id: string, withRelated: boolean): Promise<ScimView>;
+  list(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, withRelated: boolean): Promise<{ total: number; views: ScimView[]; nextCursor?: string }>;
+  create(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<ScimView>;
+  replace(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<unknown>;
+  patch(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string): Promise<unknown>;
+  remove(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void>;
+  render(view: ScimView, baseUrl: string): JsonObject;
+}
+
+export type ScimView = { id: string; version: number };
+
+export const userHandler: ScimResourceHandler = {
+  type: 'User', endpoint: 'Users', related: 'groups', patchAnswersNoContent: false,
+  get: users.getUser, list: users.listUsers, create: users.createUser,
+  replace: users.replaceUser, patch: users.patchUser, remove: users.deleteUser,
+  render: (view, baseUrl) => userResource(view as users.UserViewType, baseUrl),
+};
+
+export const groupHandler: ScimResourceHandler = {
+  type: 'Group', endpoint: 'Groups', related: 'members', patchAnswersNoContent: true,
+  get: groups.getGroup, list: groups.listGroups, create: groups.createGroup,
+  replace: groups.replaceGroup, patch: groups.patchGroup, remove: groups.deleteGroup,
+  render: (view, baseUrl) => groupResource(view as groups.GroupViewType, baseUrl),
+};
+
+export const RESOURCE_HANDLERS: readonly ScimResourceHandler[] = [userHandler, groupHandler];

@@ -1,0 +1,35 @@
+// SCIM responses: media type, ETags, error bodies.
+import type { Request, Response } from 'express';
+import { errorBody, type ScimError } from '../../../protocol/scim/errors.js';
+import type { ScimCaller } from '../../../services/scim/common.js';
+import { principalOf } from '../auth.js';
+
+export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
+
+export function sendScim(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.status(status);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
+  res.send(JSON.stringify(body));
+}
+
+export function sendScimError(res: Response, error: ScimError): void {
+  sendScim(res, error.status, errorBody(error.status, error.message, error.scimType), error.headers);
+}
+
+/** The organization and actor behind the request's SCIM token. */
+export function callerOf(res: Response): ScimCaller {
+  const principal = principalOf(res);
+  return { orgId: principal.orgId, actor: { type: 'scim', credentialId: principal.credentialId } };
+}
+
+export function scimUnauthorized(_req: Request, res: Response): void {
+  res.setHeader('WWW-Authenticate', 'Bearer realm="seatgate-scim"');
+  sendScim(res, 401, errorBody(401, 'A valid SCIM bearer token of the organization is required (Authorization: Bearer …).'));
+}
+
+/** The base URL of this SCIM service as clients reach it (publicUrl when configured). */
+export function scimBaseUrl(req: Request, publicUrl: string | null): string {
+  const origin = publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  return `${origin}/scim/v2`;
+}

@@ -1,0 +1,228 @@
+// /scim/v2 for every organization: the organization comes from the bearer token, never from
+// the URL (one path for all tenants). Assembled from the list of resource handlers.
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Config } from '../../../config.js';
+import type { Logger } from '../../../observability/logger.js';
+import type { ServiceContext } from '../../../services/context.js';
+import type { ScimCaller } from '../../../services/scim/common.js';
+import { errorBody, ScimError, scimNotFound, badRequest, toScimError } from '../../../protocol/scim/errors.js';
+import { LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA, parseListQuery, type ListQuery } from '../../../protocol/scim/list.js';
+import { parseProjection } from '../../../protocol/scim/projection.js';
+import { etagOf } from '../../../protocol/scim/representation.js';
+import { MAX_PAYLOAD_BYTES, resourceTypes, schemas, serviceProviderConfig } from '../../../protocol/scim/discovery.js';
+import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
+import { compileFilter, ScimFilterError } from '../../../protocol/scim/filter/index.js';
+import { principalOf, type RequireBearer } from '../auth.js';
+import { RESOURCE_HANDLERS, type ScimResourceHandler } from './resource-types.js';
+import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError } from './respond.js';
+import { bulkRoute } from './bulk.js';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const handle = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => { fn(req, res).catch(next); };
+
+const JSON_TYPES = ['application/scim+json', 'application/json', 'application/*+json'];
+
+/** Entra's flag dialect (`?aadOptscim062020`), whatever its case. */
+const dialectOf = (req: Request): PatchDialect =>
+  (Object.keys(req.query).some((key) => key.toLowerCase() === 'aadoptscim062020') ? 'aadOptscim062020' : 'default');
+
+const header = (req: Request, name: string) => req.get(name) ?? undefined;
+const queryText = (req: Request, name: string) => {
+  const value = Object.entries(req.query).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  return typeof value === 'string' ? value : undefined;
+};
+
+export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: RequireBearer, logger: Logger): Router {
+  const router = Router();
+  router.use(requireBearer('scim', scimUnauthorized));
+  router.use(rateLimit({
+    windowMs: 60_000,
+    limit: config.scim.rateLimitPerMinute,
+    keyGenerator: (_req, res) => principalOf(res).credentialId,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+      sendScimError(res, new ScimError(429, `Too many requests for this token: retry after ${seconds} seconds.`, undefined, { 'Retry-After': String(seconds) }));
+    },
+  }));
+  // RFC 7644 §3.1: bodies are application/scim+json; plain JSON is accepted too.
+  router.use((req, res, next) => {
+    const contentType = req.get('content-type');
+    const hasBody = req.get('content-length') !== undefined && req.get('content-length') !== '0' || req.get('transfer-encoding') !== undefined;
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && contentType && !req.is(JSON_TYPES)) {
+      return sendScimError(res, new ScimError(415, `Send the body as application/scim+json, not ${contentType}.`));
+    }
+    next();
+  });
+  router.use(express.json({ type: (req) => !req.headers['content-type'] || Boolean(express.request.is.call(req as Request, JSON_TYPES)), limit: MAX_PAYLOAD_BYTES }));
+
+  const origin = (req: Request) => scimBaseUrl(req, config.server.publicUrl).replace(/\/scim\/v2$/, '');
+
+  // Discovery (RFC 7644 §4). Unknown query parameters are ignored.
+  router.get('/ServiceProviderConfig', handle(async (req, res) => sendScim(res, 200, await serviceProviderConfig(origin(req)))));
+  router.get('/Schemas', handle(async (req, res) => sendScim(res, 200, await schemas(origin(req)))));
+  router.get('/Schemas/:id', handle(async (req, res) => sendScim(res, 200, await discoveryOne(() => schemas(origin(req), String(req.params.id)), 'Schema', req.params.id))));
+  router.get('/ResourceTypes', handle(async (req, res) => sendScim(res, 200, await resourceTypes(origin(req)))));
+  router.get('/ResourceTypes/:id', handle(async (req, res) => sendScim(res, 200, await discoveryOne(() => resourceTypes(origin(req), String(req.params.id)), 'ResourceType', req.params.id))));
+
+  // RFC 7644 §3.11: /Me is for a subject that is a user; organization tokens are not users.
+  router.all(['/Me', '/Me/*rest'], (_req, res) => {
+    sendScimError(res, new ScimError(501, '/Me is not supported: SCIM tokens belong to an organization, not to a user.'));
+  });
+
+  router.post('/Bulk', bulkRoute(ctx, config));
+
+  router.post('/.search', handle(async (req, res) => {
+    const query = searchQuery(req.body);
+    sendScim(res, 200, await searchAll(ctx, callerOf(res), query, scimBaseUrl(req, config.server.publicUrl)));
+  }));
+
+  for (const handler of RESOURCE_HANDLERS) mountResource(router, ctx, config, handler);
+
+  router.use((_req, res) => sendScimError(res, scimNotFound('No such SCIM endpoint.')));
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const scimError = toScimError(error);
+    if (scimError) return sendScimError(res, scimError);
+    logger.error('SCIM request failed', { requestId: res.locals.requestId, orgId: res.locals.orgId, path: req.path, error: String((error as Error)?.stack ?? error) });
+    sendScim(res, 500, errorBody(500, `Internal error; the request id is ${res.locals.requestId}.`));
+  });
+  return router;
+}
+
+async function discoveryOne(read: () => Promise<unknown>, what: string, id: unknown) {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) throw scimNotFound(`${what} ${String(id)} not found`);
+    throw error;
+  }
+}
+
+function searchQuery(body: unknown): ListQuery {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('invalidSyntax', 'A search needs a SearchRequest body.');
+  const schemasList = (body as { schemas?: unknown }).schemas;
+  if (!Array.isArray(schemasList) || !schemasList.includes(SEARCH_REQUEST_SCHEMA)) {
+    throw badRequest('invalidSyntax', `"schemas" must list ${SEARCH_REQUEST_SCHEMA}.`);
+  }
+  return parseListQuery(body as Record<string, unknown>);
+}
+
+function listResponse(query: ListQuery, total: number, resources: unknown[], nextCursor?: string) {
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults: total,
+    itemsPerPage: resources.length,
+    ...(query.cursor === undefined ? { startIndex: query.startIndex } : {}),
+    ...(nextCursor ? { nextCursor } : {}),
+    Resources: resources,
+  };
+}
+
+async function listOf(ctx: ServiceContext, caller: ScimCaller, handler: ScimResourceHandler, query: ListQuery, baseUrl: string) {
+  const projection = parseProjection(handler.type, query.attributes, query.excludedAttributes);
+  const page = await handler.list(ctx, caller, query, projection.wants(handler.related));
+  return { total: page.total, nextCursor: page.nextCursor, resources: page.views.map((view) => projection.apply(handler.render(view, baseUrl))) };
+}
+
+/** Whether a filter is valid for a resource type (root searches span types). */
+function filterFits(type: ScimResourceHandler['type'], filter: string | undefined): boolean {
+  if (filter === undefined) return true;
+  try {
+    compileFilter(type, filter);
+    return true;
+  } catch (error) {
+    if (error instanceof ScimFilterError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Root-level search (RFC 7644 §3.4.3) over Users then Groups, paged across both. A filter that
+ * names attributes of only one type searches that type; one valid for neither is invalidFilter.
+ */
+async function searchAll(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, baseUrl: string) {
+  if (query.cursor !== undefined) throw badRequest('invalidValue', 'Cursor pagination is not supported on the root search; search /Users or /Groups.');
+  const handlers = RESOURCE_HANDLERS.filter((handler) => filterFits(handler.type, query.filter));
+  if (handlers.length === 0) compileFilter('User', query.filter ?? ''); // throws the filter's error
+  let total = 0;
+  let skip = query.startIndex - 1;
+  const resources: unknown[] = [];
+  for (const handler of handlers) {
+    const page = await listOf(ctx, caller, handler, { ...query, startIndex: skip + 1, count: query.count - resources.length }, baseUrl);
+    resources.push(...page.resources);
+    total += page.total;
+    skip = Math.max(skip - page.total, 0);
+  }
+  return listResponse(query, total, resources);
+}
+
+function mountResource(router: Router, ctx: ServiceContext, config: Config, handler: ScimResourceHandler): void {
+  const base = `/${handler.endpoint}`;
+  const baseUrl = (req: Request) => scimBaseUrl(req, config.server.publicUrl);
+  const projectionOf = (req: Request) => parseProjection(handler.type, queryText(req, 'attributes'), queryText(req, 'excludedAttributes'));
+  const idOf = (req: Request) => String(req.params.id);
+
+  const sendResource = async (req: Request, res: Response, status: number, id: string, extra: Record<string, string> = {}) => {
+    const projection = projectionOf(req);
+    const view = await handler.get(ctx, callerOf(res), id, projection.wants(handler.related));
+    sendScim(res, status, projection.apply(handler.render(view, baseUrl(req))), { ETag: etagOf(view.version), ...extra });
+  };
+
+  router.get(base, handle(async (req, res) => {
+    const query = parseListQuery(req.query as Record<string, unknown>);
+    const page = await listOf(ctx, callerOf(res), handler, query, baseUrl(req));
+    sendScim(res, 200, listResponse(query, page.total, page.resources, page.nextCursor));
+  }));
+
+  router.post(`${base}/.search`, handle(async (req, res) => {
+    const query = searchQuery(req.body);
+    const page = await listOf(ctx, callerOf(res), handler, query, baseUrl(req));
+    sendScim(res, 200, listResponse(query, page.total, page.resources, page.nextCursor));
+  }));
+
+  router.get(`${base}/:id`, handle(async (req, res) => {
+    const projection = projectionOf(req);
+    const view = await handler.get(ctx, callerOf(res), idOf(req), projection.wants(handler.related));
+    const etag = etagOf(view.version);
+    const ifNoneMatch = header(req, 'if-none-match');
+    if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).some((t) => t === '*' || t === etag || `W/${t}` === etag)) {
+      res.status(304).setHeader('ETag', etag);
+      res.end();
+      return;
+    }
+    sendScim(res, 200, projection.apply(handler.render(view, baseUrl(req))), { ETag: etag });
+  }));
+
+  router.post(base, handle(async (req, res) => {
+    const view = await handler.create(ctx, callerOf(res), req.body);
+    const rendered = handler.render(view, baseUrl(req));
+    sendScim(res, 201, projectionOf(req).apply(rendered), {
+      ETag: etagOf(view.version), Location: String((rendered.meta as { location: string }).location),
+    });
+  }));
+
+  router.put(`${base}/:id`, handle(async (req, res) => {
+    await handler.replace(ctx, callerOf(res), idOf(req), req.body, header(req, 'if-match'));
+    await sendResource(req, res, 200, idOf(req));
+  }));
+
+  router.patch(`${base}/:id`, handle(async (req, res) => {
+    await handler.patch(ctx, callerOf(res), idOf(req), req.body, dialectOf(req), header(req, 'if-match'));
+    const asked = queryText(req, 'attributes') !== undefined || queryText(req, 'excludedAttributes') !== undefined;
+    if (handler.patchAnswersNoContent && !asked) {
+      const view = await handler.get(ctx, callerOf(res), idOf(req), false);
+      res.status(204).setHeader('ETag', etagOf(view.version));
+      res.end();
+      return;
+    }
+    await sendResource(req, res, 200, idOf(req));
+  }));
+
+  router.delete(`${base}/:id`, handle(async (req, res) => {
+    await handler.remove(ctx, callerOf(res), idOf(req), header(req, 'if-match'));
+    res.status(204).end();
+  }));
+}

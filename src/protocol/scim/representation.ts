@@ -1,0 +1,237 @@
+// How seatgate's rows look as SCIM resources, and how SCIM request bodies become rows.
+//
+// A POST/PUT body is turned into a canonical resource by the PATCH engine itself — a no-path
+// "replace" onto an empty resource — so that type coercion ("True" → true), canonical attribute
+// names, one primary per multi-valued attribute and null handling are written once.
+import {
+  CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, SEATGATE_USER_SCHEMA,
+  resolveAttribute, schemasOf, type ResourceType,
+} from './attributes.js';
+import { applyPatch, normalizePatchRequest, PATCH_OP_SCHEMA } from './patch/index.js';
+import { badRequest } from './errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The columns a user's SCIM attributes are split into; everything else stays in `attributes`. */
+export interface UserFields {
+  userName: string;
+  externalId: string | null;
+  active: boolean | undefined; // undefined: not sent (a PUT keeps the current value)
+  attributes: JsonObject;
+}
+
+export interface GroupFields {
+  displayName: string;
+  externalId: string | null;
+  attributes: JsonObject;
+  /** Member ids, when the body carries `members` (undefined: not sent). */
+  memberIds: string[] | undefined;
+}
+
+export interface UserView {
+  id: string;
+  userName: string;
+  externalId: string | null;
+  active: boolean;
+  attributes: JsonObject;
+  seatState: string;
+  seatType: string | null;
+  seatReason: JsonObject;
+  pendingSince: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  groups?: { id: string; displayName: string }[];
+}
+
+export interface GroupView {
+  id: string;
+  displayName: string;
+  externalId: string | null;
+  attributes: JsonObject;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  members?: { id: string; userName: string }[];
+}
+
+export const etagOf = (version: number) => `W/"${version}"`;
+
+/** Attributes the server manages: ignored in POST/PUT bodies (RFC 7643 §2.2 "readOnly"). */
+const SERVER_MANAGED: Record<ResourceType, string[]> = {
+  User: ['id', 'meta', 'schemas', 'groups', 'password', SEATGATE_USER_SCHEMA.toLowerCase()],
+  Group: ['id', 'meta', 'schemas', 'members'],
+};
+
+const knownExtensions = (type: ResourceType) => schemasOf(type).filter((s) => s.extension).map((s) => s.schema.toLowerCase());
+
+/**
+ * Splits a body into what the PATCH engine understands (known attributes, known extensions)
+ * and custom extension objects under URNs we do not define (Entra's
+ * `urn:ietf:params:scim:schemas:extension:<Name>:2.0:User`), which are stored as sent.
+ * Unknown plain attributes are ignored; nulls mean "absent".
+ */
+function splitBody(type: ResourceType, body: JsonObject): { known: JsonObject; custom: JsonObject } {
+  const known: JsonObject = {};
+  const custom: JsonObject = {};
+  const managed = SERVER_MANAGED[type];
+  const extensions = knownExtensions(type);
+  for (const [key, value] of Object.entries(body)) {
+    const lower = key.toLowerCase();
+    if (value === null || managed.includes(lower)) continue;
+    if (extensions.includes(lower) || resolveAttribute(type, key)) known[key] = value;
+    else if (lower.startsWith('urn:') && isObject(value)) custom[key] = stripNulls(value);
+  }
+  return { known, custom };
+}
+
+function stripNulls(value: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
+}
+
+function requireSchemas(type: ResourceType, body: unknown): JsonObject {
+  if (!isObject(body)) throw badRequest('invalidSyntax', 'The request body must be a JSON object.');
+  const core = type === 'User' ? CORE_USER_SCHEMA : CORE_GROUP_SCHEMA;
+  const schemas = body.schemas;
+  if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === core.toLowerCase())) {
+    throw badRequest('invalidSyntax', `"schemas" must list ${core}.`);
+  }
+  return body;
+}
+
+/** The canonical attributes of a body, through the PATCH engine. */
+function canonical(type: ResourceType, known: JsonObject): JsonObject {
+  if (Object.keys(known).length === 0) return {};
+  const operations = normalizePatchRequest(type, { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', value: known }] });
+  return applyPatch(type, {}, operations).resource;
+}
+
+function optionalString(value: unknown, name: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw badRequest('invalidValue', `"${name}" must be a string.`);
+  return value;
+}
+
+function requiredString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw badRequest('invalidValue', `"${name}" is required and must be a non-empty string.`);
+  return value;
+}
+
+export function userFieldsFromBody(body: unknown): UserFields {
+  const { known, custom } = splitBody('User', requireSchemas('User', body));
+  return userFieldsFromResource({ ...canonical('User', known), ...custom });
+}
+
+/** Splits a canonical user resource into columns and the attributes document. */
+export function userFieldsFromResource(resource: JsonObject): UserFields {
+  const { userName, externalId, active, id: _id, meta: _meta, schemas: _schemas, groups: _groups, ...attributes } = resource;
+  delete attributes[SEATGATE_USER_SCHEMA];
+  if (active !== undefined && typeof active !== 'boolean') throw badRequest('invalidValue', '"active" must be a boolean.');
+  return { userName: requiredString(userName, 'userName'), externalId: optionalString(externalId, 'externalId'), active, attributes };
+}
+
+export function groupFieldsFromBody(body: unknown): GroupFields {
+  const checked = requireSchemas('Group', body);
+  const { known, custom } = splitBody('Group', checked);
+  const fields = groupFieldsFromResource({ ...canonical('Group', known), ...custom });
+  return { ...fields, memberIds: checked.members === undefined || checked.members === null ? undefined : memberIdsOf(checked.members) };
+}
+
+export function groupFieldsFromResource(resource: JsonObject): Omit<GroupFields, 'memberIds'> {
+  const { displayName, externalId, id: _id, meta: _meta, schemas: _schemas, members: _members, ...attributes } = resource;
+  return { displayName: requiredString(displayName, 'displayName'), externalId: optionalString(externalId, 'externalId'), attributes };
+}
+
+function memberIdsOf(members: unknown): string[] {
+  if (!Array.isArray(members)) throw badRequest('invalidValue', '"members" must be an array.');
+  return members.map((member, i) => {
+    const value = isObject(member) ? member.value : undefined;
+    if (typeof value !== 'string' || value === '') throw badRequest('invalidValue', `members[${i}].value must be a member id.`);
+    return value;
+  });
+}
+
+/** The attributes a PATCH works on: the resource without id, meta and server-managed parts. */
+export function userPatchDocument(view: UserView): JsonObject {
+  return {
+    userName: view.userName,
+    ...(view.externalId !== null ? { externalId: view.externalId } : {}),
+    active: view.active,
+    ...view.attributes,
+  };
+}
+
+export function groupPatchDocument(view: GroupView): JsonObject {
+  return { displayName: view.displayName, ...(view.externalId !== null ? { externalId: view.externalId } : {}), ...view.attributes };
+}
+
+function seatReasonText(view: UserView): string {
+  const kind = view.seatReason.kind;
+  switch (view.seatState) {
+    case 'assigned':
+      return kind === 'mapping' ? 'assigned by a group mapping'
+        : kind === 'fallback' ? 'assigned a lower seat type: the mapped type was full'
+          : kind === 'admin' ? 'assigned by an admin'
+            : 'assigned the highest seat type with a free seat';
+    case 'pending':
+      return `waiting for a free seat since ${view.pendingSince?.toISOString() ?? 'creation'}`;
+    case 'unassigned':
+      return 'an admin took the seat away';
+    default:
+      return 'deactivated by the identity provider';
+  }
+}
+
+export function userResource(view: UserView, baseUrl: string): JsonObject {
+  const extensionSchemas = Object.keys(view.attributes).filter((key) => key.toLowerCase().startsWith('urn:'));
+  const resource: JsonObject = {
+    schemas: [CORE_USER_SCHEMA, ...extensionSchemas, SEATGATE_USER_SCHEMA],
+    id: view.id,
+    ...(view.externalId !== null ? { externalId: view.externalId } : {}),
+    userName: view.userName,
+    active: view.active,
+    ...view.attributes,
+    [SEATGATE_USER_SCHEMA]: {
+      ...(view.seatType ? { seatType: view.seatType } : {}),
+      seatState: view.seatState,
+      seatReason: seatReasonText(view),
+    },
+    meta: {
+      resourceType: 'User',
+      created: view.createdAt.toISOString(),
+      lastModified: view.updatedAt.toISOString(),
+      location: `${baseUrl}/Users/${view.id}`,
+      version: etagOf(view.version),
+    },
+  };
+  if (view.groups) {
+    resource.groups = view.groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}`, type: 'direct' }));
+  }
+  return resource;
+}
+
+export function groupResource(view: GroupView, baseUrl: string): JsonObject {
+  const extensionSchemas = Object.keys(view.attributes).filter((key) => key.toLowerCase().startsWith('urn:'));
+  const resource: JsonObject = {
+    schemas: [CORE_GROUP_SCHEMA, ...extensionSchemas],
+    id: view.id,
+    ...(view.externalId !== null ? { externalId: view.externalId } : {}),
+    displayName: view.displayName,
+    ...view.attributes,
+    meta: {
+      resourceType: 'Group',
+      created: view.createdAt.toISOString(),
+      lastModified: view.updatedAt.toISOString(),
+      location: `${baseUrl}/Groups/${view.id}`,
+      version: etagOf(view.version),
+    },
+  };
+  if (view.members) {
+    resource.members = view.members.map((m) => ({ value: m.id, display: m.userName, $ref: `${baseUrl}/Users/${m.id}`, type: 'User' }));
+  }
+  return resource;
+}
+
+export { ENTERPRISE_USER_SCHEMA };

@@ -1,0 +1,159 @@
+// SCIM Groups. Membership changes run as SQL deltas (cost grows with the members changed, not
+// with the group), under a row lock on the group so that concurrent PATCHes serialize; members
+// whose mapped seat type may change are re-evaluated through the gate in the same transaction.
+import { isUuid } from '../../domain/ids.js';
+import { invalidInput } from '../../domain/errors.js';
+import { decodeCursor, encodeCursor, type ListQuery } from '../../protocol/scim/list.js';
+import { badRequest } from '../../protocol/scim/errors.js';
+import { compileFilter, sortKey } from '../../protocol/scim/filter/index.js';
+import { applyPatch, normalizePatchRequest, type MembershipDelta, type PatchDialect } from '../../protocol/scim/patch/index.js';
+import { groupFieldsFromBody, groupFieldsFromResource, groupPatchDocument, type GroupView } from '../../protocol/scim/representation.js';
+import { jsonEqual } from '../../protocol/scim/patch/json.js';
+import type { Db } from '../../storage/database.js';
+import * as groups from '../../storage/scim-groups.js';
+import { groupIsMapped } from '../../storage/seats.js';
+import { inTransaction } from '../../storage/transactions.js';
+import { reevaluate, type GateOrg } from '../seat-gate.js';
+import type { ServiceContext } from '../context.js';
+import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
+
+async function withMembers(db: Db, orgId: string, views: GroupView[], wanted: boolean): Promise<GroupView[]> {
+  if (!wanted) return views;
+  const members = await groups.membersOfGroups(db, orgId, views.map((v) => v.id));
+  return views.map((view) => ({ ...view, members: members.get(view.id) ?? [] }));
+}
+
+export type GroupViewType = GroupView;
+
+export async function getGroup(ctx: ServiceContext, caller: ScimCaller, id: string, wantMembers: boolean): Promise<GroupView> {
+  const view = isUuid(id) ? await groups.findGroup(ctx.db, caller.orgId, id) : undefined;
+  if (!view) throw notFoundError('Group', id);
+  return (await withMembers(ctx.db, caller.orgId, [view], wantMembers))[0]!;
+}
+
+export async function listGroups(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, wantMembers: boolean) {
+  const where = query.filter === undefined ? undefined : compileFilter('Group', query.filter);
+  if (query.cursor !== undefined) {
+    if (query.sortBy !== undefined) throw badRequest('invalidValue', 'sortBy cannot be combined with cursor pagination: cursors follow id order.');
+    const [page, total] = await Promise.all([
+      groups.listGroupsAfter(ctx.db, caller.orgId, where, decodeCursor(query.cursor), query.count),
+      groups.countGroups(ctx.db, caller.orgId, where),
+    ]);
+    const last = page.views[page.views.length - 1];
+    return {
+      total, views: await withMembers(ctx.db, caller.orgId, page.views, wantMembers),
+      ...(page.more && last ? { nextCursor: encodeCursor(last.id) } : {}),
+    };
+  }
+  const sort = query.sortBy === undefined ? undefined : { key: sortKey('Group', query.sortBy), descending: query.descending };
+  const page = await groups.listGroups(ctx.db, caller.orgId, where, sort, query.startIndex - 1, query.count);
+  return { total: page.total, views: await withMembers(ctx.db, caller.orgId, page.views, wantMembers) };
+}
+
+async function requireKnownMembers(trx: Db, orgId: string, ids: string[]): Promise<void> {
+  const malformed = ids.filter((id) => !isUuid(id));
+  const unknown = malformed.length > 0 ? malformed : await groups.unknownMemberIds(trx, orgId, ids);
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, … (${unknown.length} in all)` : '');
+    throw invalidInput(`No user with id ${shown} in this organization.`);
+  }
+}
+
+/** Applies membership deltas in order; returns the members whose membership changed. */
+async function applyMembership(trx: Db, orgId: string, groupId: string, deltas: MembershipDelta[]): Promise<Set<string>> {
+  const changed = new Set<string>();
+  const note = (ids: string[]) => ids.forEach((id) => changed.add(id));
+  for (const delta of deltas) {
+    switch (delta.kind) {
+      case 'add':
+        await requireKnownMembers(trx, orgId, delta.ids);
+        note(await groups.addMembers(trx, orgId, groupId, delta.ids));
+        break;
+      case 'remove':
+        // Ids that are not members (or not even UUIDs) are simply not there to remove.
+        note(await groups.removeMembers(trx, orgId, groupId, delta.ids.filter(isUuid)));
+        break;
+      case 'removeAll':
+        note(await groups.removeMembersExcept(trx, orgId, groupId, []));
+        break;
+      case 'replaceAll':
+        await requireKnownMembers(trx, orgId, delta.ids);
+        note(await groups.removeMembersExcept(trx, orgId, groupId, delta.ids));
+        note(await groups.addMembers(trx, orgId, groupId, delta.ids));
+        break;
+    }
+  }
+  return changed;
+}
+
+/** Members of a mapped group may move to another seat type; unmapped groups cost nothing here. */
+async function reevaluateMembers(trx: Db, org: GateOrg, caller: ScimCaller, groupId: string, memberIds: Set<string>): Promise<void> {
+  if (memberIds.size === 0 || !(await groupIsMapped(trx, caller.orgId, groupId))) return;
+  for (const memberId of [...memberIds].sort()) await reevaluate(trx, org, memberId, 'group_change', caller.actor);
+}
+
+export async function createGroup(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<GroupView> {
+  const fields = groupFieldsFromBody(body);
+  const id = await inTransaction(ctx.db, async (trx) => {
+    const org = await writableOrg(trx, ctx, caller.orgId);
+    const groupId = await groups.insertGroup(trx, caller.orgId, fields);
+    const added = await applyMembership(trx, caller.orgId, groupId, fields.memberIds ? [{ kind: 'add', ids: fields.memberIds }] : []);
+    await reevaluateMembers(trx, org, caller, groupId, added);
+    return groupId;
+  });
+  return getGroup(ctx, caller, id, true);
+}
+
+async function changeGroup(
+  ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined,
+  compute: (current: GroupView) => { fields?: ReturnType<typeof groupFieldsFromResource>; membership: MembershipDelta[] },
+): Promise<boolean> {
+  if (!isUuid(id)) throw notFoundError('Group', id);
+  return inTransaction(ctx.db, async (trx) => {
+    const org = await writableOrg(trx, ctx, caller.orgId);
+    const current = await groups.findGroup(trx, caller.orgId, id, true);
+    if (!current) throw notFoundError('Group', id);
+    checkIfMatch(current.version, ifMatch);
+    const { fields, membership } = compute(current);
+    const changedMembers = await applyMembership(trx, caller.orgId, id, membership);
+    if (!fields && changedMembers.size === 0) return false; // a no-op changes nothing, not even lastModified
+    await groups.updateGroup(trx, caller.orgId, id, fields);
+    await reevaluateMembers(trx, org, caller, id, changedMembers);
+    return true;
+  });
+}
+
+const sameGroup = (current: GroupView, fields: ReturnType<typeof groupFieldsFromResource>) =>
+  current.displayName === fields.displayName && current.externalId === fields.externalId && jsonEqual(current.attributes, fields.attributes);
+
+/** PUT: replaces name and attributes; `members` replaces the membership when sent (omitted: kept). */
+export async function replaceGroup(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string) {
+  const { memberIds, ...fields } = groupFieldsFromBody(body);
+  const changed = await changeGroup(ctx, caller, id, ifMatch, (current) => ({
+    fields: sameGroup(current, fields) ? undefined : fields,
+    membership: memberIds === undefined ? [] : [{ kind: 'replaceAll', ids: memberIds }],
+  }));
+  return { changed };
+}
+
+export async function patchGroup(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string) {
+  const operations = normalizePatchRequest('Group', body, { dialect });
+  const changed = await changeGroup(ctx, caller, id, ifMatch, (current) => {
+    const result = applyPatch('Group', groupPatchDocument(current), operations, { id: current.id });
+    return { fields: result.changed ? groupFieldsFromResource(result.resource) : undefined, membership: result.membership };
+  });
+  return { changed };
+}
+
+export async function deleteGroup(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void> {
+  if (!isUuid(id)) throw notFoundError('Group', id);
+  await inTransaction(ctx.db, async (trx) => {
+    const org = await writableOrg(trx, ctx, caller.orgId);
+    const current = await groups.findGroup(trx, caller.orgId, id, true);
+    if (!current) throw notFoundError('Group', id);
+    checkIfMatch(current.version, ifMatch);
+    const mapped = await groupIsMapped(trx, caller.orgId, id);
+    const former = await groups.deleteGroup(trx, caller.orgId, id);
+    if (mapped) for (const memberId of former.sort()) await reevaluate(trx, org, memberId, 'group_change', caller.actor);
+  });
+}

@@ -1,0 +1,151 @@
+// SCIM Users: every write that can give a seat goes through the seat gate in the same
+// transaction (create, reactivation, app-role changes); deactivation and deletion release it.
+import { isUuid } from '../../domain/ids.js';
+import type { ListQuery } from '../../protocol/scim/list.js';
+import { decodeCursor, encodeCursor } from '../../protocol/scim/list.js';
+import { badRequest } from '../../protocol/scim/errors.js';
+import { DomainError } from '../../domain/errors.js';
+import { compileFilter, sortKey } from '../../protocol/scim/filter/index.js';
+import { applyPatch, normalizePatchRequest, type PatchDialect } from '../../protocol/scim/patch/index.js';
+import {
+  userFieldsFromBody, userFieldsFromResource, userPatchDocument, type UserFields, type UserView,
+} from '../../protocol/scim/representation.js';
+import type { Db } from '../../storage/database.js';
+import * as users from '../../storage/scim-users.js';
+import { lockMember, writeMemberSeat } from '../../storage/seats.js';
+import { jsonEqual } from '../../protocol/scim/patch/json.js';
+import { admit, reevaluate, release, type GateOrg } from '../seat-gate.js';
+import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../members.js';
+import type { ServiceContext } from '../context.js';
+import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
+
+async function withGroups(db: Db, orgId: string, views: UserView[], wanted: boolean): Promise<UserView[]> {
+  if (!wanted) return views;
+  const groups = await users.groupsOfUsers(db, orgId, views.map((v) => v.id));
+  return views.map((view) => ({ ...view, groups: groups.get(view.id) ?? [] }));
+}
+
+export type UserViewType = UserView;
+
+export async function getUser(ctx: ServiceContext, caller: ScimCaller, id: string, wantGroups: boolean): Promise<UserView> {
+  const view = isUuid(id) ? await users.findUser(ctx.db, caller.orgId, id) : undefined;
+  if (!view) throw notFoundError('User', id);
+  return (await withGroups(ctx.db, caller.orgId, [view], wantGroups))[0]!;
+}
+
+export interface UserList { total: number; views: UserView[]; nextCursor?: string }
+
+export async function listUsers(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, wantGroups: boolean): Promise<UserList> {
+  const where = query.filter === undefined ? undefined : compileFilter('User', query.filter);
+  if (query.cursor !== undefined) {
+    if (query.sortBy !== undefined) throw badRequest('invalidValue', 'sortBy cannot be combined with cursor pagination: cursors follow id order.');
+    const after = decodeCursor(query.cursor);
+    const [page, total] = await Promise.all([
+      users.listUsersAfter(ctx.db, caller.orgId, where, after, query.count),
+      users.countUsers(ctx.db, caller.orgId, where),
+    ]);
+    const last = page.views[page.views.length - 1];
+    return {
+      total, views: await withGroups(ctx.db, caller.orgId, page.views, wantGroups),
+      ...(page.more && last ? { nextCursor: encodeCursor(last.id) } : {}),
+    };
+  }
+  const sort = query.sortBy === undefined ? undefined : { key: sortKey('User', query.sortBy), descending: query.descending };
+  const page = await users.listUsers(ctx.db, caller.orgId, where, sort, query.startIndex - 1, query.count);
+  return { total: page.total, views: await withGroups(ctx.db, caller.orgId, page.views, wantGroups) };
+}
+
+export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<UserView> {
+  const fields = userFieldsFromBody(body);
+  const result = await gatedTransaction(ctx, caller.orgId, { subject: fields.userName, trigger: 'scim_create', actor: caller.actor },
+    async (trx) => {
+      await writableOrg(trx, ctx, caller.orgId);
+      const { memberId } = await insertMemberThroughGate(trx, ctx, caller.orgId, {
+        userName: fields.userName, externalId: fields.externalId, active: fields.active ?? true,
+        attributes: fields.attributes, source: 'scim',
+      }, 'scim_create', caller.actor);
+      return memberId;
+    });
+  if (!result.ok) throw refusalError(result.admission);
+  return getUser(ctx, caller, result.value, true);
+}
+
+const appRoles = (attributes: Record<string, unknown>) => attributes.roles;
+
+/**
+ * Writes a changed user: seat effects of `active` (deactivation releases; reactivation runs the
+ * gate, or returns an admin-unassigned member to `unassigned`), and re-evaluation when the
+ * Entra app roles that select seat types changed.
+ */
+async function applyUserChange(trx: Db, org: GateOrg, caller: ScimCaller, current: UserView, fields: UserFields): Promise<void> {
+  const active = fields.active ?? current.active; // a PUT without "active" is not a deactivation
+  await users.updateUser(trx, caller.orgId, current.id, { userName: fields.userName, externalId: fields.externalId, active, attributes: fields.attributes });
+  if (current.active && !active) {
+    await release(trx, org, current.id, 'inactive', 'scim_deactivate', caller.actor);
+  } else if (!current.active && active) {
+    const member = await lockMember(trx, caller.orgId, current.id);
+    if (member?.unassigned_by_admin) {
+      await writeMemberSeat(trx, caller.orgId, current.id, { seatState: 'unassigned', seatType: null, reason: { kind: 'admin', trigger: 'scim_reactivate' } });
+    } else {
+      const admission = await admit(trx, org, current.id, 'scim_reactivate', caller.actor);
+      if (admission.outcome === 'refused') throw new SeatRefused(admission);
+    }
+  } else if (active && !jsonEqual(appRoles(current.attributes), appRoles(fields.attributes))) {
+    await reevaluate(trx, org, current.id, 'scim_update', caller.actor);
+  }
+}
+
+async function changeUser(
+  ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined,
+  compute: (current: UserView) => UserFields | undefined,
+): Promise<{ view: UserView; changed: boolean }> {
+  if (!isUuid(id)) throw notFoundError('User', id);
+  const result = await gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_reactivate', actor: caller.actor, memberId: id },
+    async (trx) => {
+      const org = await writableOrg(trx, ctx, caller.orgId);
+      const current = await users.findUser(trx, caller.orgId, id, true);
+      if (!current) throw notFoundError('User', id);
+      checkIfMatch(current.version, ifMatch);
+      const fields = compute(current);
+      if (!fields) return false; // a no-op changes nothing, not even lastModified
+      await applyUserChange(trx, org, caller, current, fields);
+      return true;
+    });
+  if (!result.ok) throw refusalError(result.admission);
+  return { view: await getUser(ctx, caller, id, true), changed: result.value };
+}
+
+const sameUser = (current: UserView, fields: UserFields) =>
+  current.userName === fields.userName && current.externalId === fields.externalId
+  && (fields.active === undefined || fields.active === current.active) && jsonEqual(current.attributes, fields.attributes);
+
+/** PUT: a full replace of what the client manages; id, created, seat data are never touched. */
+export async function replaceUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string) {
+  const fields = userFieldsFromBody(body);
+  return changeUser(ctx, caller, id, ifMatch, (current) => (sameUser(current, fields) ? undefined : fields));
+}
+
+export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string) {
+  const operations = normalizePatchRequest('User', body, { dialect });
+  return changeUser(ctx, caller, id, ifMatch, (current) => {
+    const result = applyPatch('User', userPatchDocument(current), operations, { id: current.id });
+    return result.changed ? userFieldsFromResource(result.resource) : undefined;
+  });
+}
+
+/** DELETE releases the seat (serving the pending queue) and removes the member. */
+export async function deleteUser(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void> {
+  if (!isUuid(id)) throw notFoundError('User', id);
+  await gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_delete', actor: caller.actor }, async (trx) => {
+    const org = await writableOrg(trx, ctx, caller.orgId);
+    const current = await users.findUser(trx, caller.orgId, id, true);
+    if (!current) throw notFoundError('User', id);
+    checkIfMatch(current.version, ifMatch);
+    const member = await lockMember(trx, caller.orgId, id);
+    if (member?.role === 'primary_owner') {
+      throw new DomainError('forbidden', 'The primary owner cannot be deleted by provisioning; transfer ownership first (deactivation is allowed).');
+    }
+    await release(trx, org, id, 'deleted', 'scim_delete', caller.actor);
+    await users.deleteUser(trx, caller.orgId, id);
+  });
+}

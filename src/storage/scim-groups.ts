@@ -1,0 +1,136 @@
+// SCIM Groups and their membership. Membership changes are SQL deltas: their cost grows with the
+// number of members changed, never with the size of the group.
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Db } from './database.js';
+import type { Database } from './schema.js';
+import { translatePgError } from './errors.js';
+import type { GroupView } from '../protocol/scim/representation.js';
+
+type Where = (eb: ExpressionBuilder<Database, 'groups'>) => Expression<SqlBool>;
+export type GroupSortSpec = { key: (eb: ExpressionBuilder<Database, 'groups'>) => Expression<unknown>; descending: boolean };
+
+const COLUMNS = ['groups.id', 'groups.display_name', 'groups.external_id', 'groups.attributes', 'groups.version', 'groups.created_at', 'groups.updated_at'] as const;
+type Row = { id: string; display_name: string; external_id: string | null; attributes: Record<string, unknown>; version: number; created_at: Date; updated_at: Date };
+
+const toView = (row: Row): GroupView => ({
+  id: row.id, displayName: row.display_name, externalId: row.external_id, attributes: row.attributes,
+  version: row.version, createdAt: row.created_at, updatedAt: row.updated_at,
+});
+
+export async function findGroup(db: Db, orgId: string, id: string, forUpdate = false): Promise<GroupView | undefined> {
+  let query = db.selectFrom('groups').select(COLUMNS).where('groups.org_id', '=', orgId).where('groups.id', '=', id);
+  if (forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toView(row as Row) : undefined;
+}
+
+export async function listGroups(db: Db, orgId: string, where: Where | undefined, sort: GroupSortSpec | undefined, offset: number, limit: number) {
+  let base = db.selectFrom('groups').where('groups.org_id', '=', orgId);
+  if (where) base = base.where(where);
+  const totalRow = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  if (limit === 0) return { total: Number(totalRow.n), views: [] as GroupView[] };
+  let page = base.select(COLUMNS);
+  if (sort) page = page.orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
+  const rows = await page.orderBy('groups.created_at').orderBy('groups.id').offset(offset).limit(limit).execute();
+  return { total: Number(totalRow.n), views: (rows as Row[]).map(toView) };
+}
+
+export async function listGroupsAfter(db: Db, orgId: string, where: Where | undefined, afterId: string | undefined, limit: number) {
+  let query = db.selectFrom('groups').select(COLUMNS).where('groups.org_id', '=', orgId);
+  if (where) query = query.where(where);
+  if (afterId) query = query.where('groups.id', '>', afterId);
+  const rows = await query.orderBy('groups.id').limit(limit + 1).execute();
+  return { views: (rows.slice(0, limit) as Row[]).map(toView), more: rows.length > limit };
+}
+
+export async function countGroups(db: Db, orgId: string, where: Where | undefined): Promise<number> {
+  let query = db.selectFrom('groups').where('groups.org_id', '=', orgId);
+  if (where) query = query.where(where);
+  return Number((await query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+}
+
+/** Members of several groups at once (a list page), in a stable order. */
+export async function membersOfGroups(db: Db, orgId: string, groupIds: string[]): Promise<Map<string, { id: string; userName: string }[]>> {
+  const result = new Map<string, { id: string; userName: string }[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) return result;
+  const rows = await db.selectFrom('group_members as x')
+    .innerJoin('members as m', (join) => join.onRef('m.org_id', '=', 'x.org_id').onRef('m.id', '=', 'x.member_id'))
+    .select(['x.group_id', 'm.id', 'm.user_name'])
+    .where('x.org_id', '=', orgId).where('x.group_id', 'in', groupIds)
+    .orderBy('x.group_id').orderBy('m.id').execute();
+  for (const row of rows) result.get(row.group_id)?.push({ id: row.id, userName: row.user_name });
+  return result;
+}
+
+export interface GroupColumns { displayName: string; externalId: string | null; attributes: Record<string, unknown> }
+
+export async function insertGroup(db: Db, orgId: string, fields: GroupColumns): Promise<string> {
+  try {
+    const row = await db.insertInto('groups').values({
+      org_id: orgId, display_name: fields.displayName, external_id: fields.externalId, attributes: JSON.stringify(fields.attributes),
+    }).returning('id').executeTakeFirstOrThrow();
+    return row.id;
+  } catch (error) {
+    throw translatePgError(error);
+  }
+}
+
+/** Writes the group's own attributes (or only bumps its version when `fields` is undefined). */
+export async function updateGroup(db: Db, orgId: string, id: string, fields: GroupColumns | undefined): Promise<void> {
+  try {
+    await db.updateTable('groups').set({
+      ...(fields ? { display_name: fields.displayName, external_id: fields.externalId, attributes: JSON.stringify(fields.attributes) } : {}),
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    }).where('org_id', '=', orgId).where('id', '=', id).execute();
+  } catch (error) {
+    throw translatePgError(error);
+  }
+}
+
+/** Ids among `ids` that name no member of the organization. */
+export async function unknownMemberIds(db: Db, orgId: string, ids: string[]): Promise<string[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const found = await db.selectFrom('members').select('id')
+    .where('org_id', '=', orgId).where('id', '=', sql<string>`any(${unique}::uuid[])`).execute();
+  const known = new Set(found.map((row) => row.id));
+  return unique.filter((id) => !known.has(id));
+}
+
+/** Adds members; existing ones are left alone (adding a member twice is a no-op). Returns the added ids. */
+export async function addMembers(db: Db, orgId: string, groupId: string, ids: string[]): Promise<string[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const rows = await sql<{ member_id: string }>`
+    insert into group_members (org_id, group_id, member_id)
+    select ${orgId}::uuid, ${groupId}::uuid, m.id from members m
+    where m.org_id = ${orgId}::uuid and m.id = any(${unique}::uuid[])
+    on conflict do nothing
+    returning member_id`.execute(db);
+  return rows.rows.map((row) => row.member_id);
+}
+
+export async function removeMembers(db: Db, orgId: string, groupId: string, ids: string[]): Promise<string[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const rows = await db.deleteFrom('group_members')
+    .where('org_id', '=', orgId).where('group_id', '=', groupId).where('member_id', '=', sql<string>`any(${unique}::uuid[])`)
+    .returning('member_id').execute();
+  return rows.map((row) => row.member_id);
+}
+
+/** Removes every member not in `keep` (all of them when `keep` is empty). */
+export async function removeMembersExcept(db: Db, orgId: string, groupId: string, keep: string[]): Promise<string[]> {
+  let query = db.deleteFrom('group_members').where('org_id', '=', orgId).where('group_id', '=', groupId);
+  if (keep.length > 0) query = query.where('member_id', '<>', sql<string>`all(${[...new Set(keep)]}::uuid[])`);
+  const rows = await query.returning('member_id').execute();
+  return rows.map((row) => row.member_id);
+}
+
+/** Deletes the group; returns who were its members. */
+export async function deleteGroup(db: Db, orgId: string, id: string): Promise<string[]> {
+  const members = await db.selectFrom('group_members').select('member_id').where('org_id', '=', orgId).where('group_id', '=', id).execute();
+  await db.deleteFrom('groups').where('org_id', '=', orgId).where('id', '=', id).execute();
+  return members.map((row) => row.member_id);
+}

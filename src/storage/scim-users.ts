@@ -1,0 +1,98 @@
+// Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
+// seat); `attributes` holds the rest of the SCIM document.
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Db } from './database.js';
+import type { Database } from './schema.js';
+import { translatePgError } from './errors.js';
+import type { UserView } from '../protocol/scim/representation.js';
+
+type Where = (eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>;
+export type SortSpec = { key: (eb: ExpressionBuilder<Database, 'members'>) => Expression<unknown>; descending: boolean };
+
+const COLUMNS = [
+  'members.id', 'members.user_name', 'members.external_id', 'members.active', 'members.attributes', 'members.seat_state',
+  'members.seat_type', 'members.seat_reason', 'members.pending_since', 'members.version', 'members.created_at', 'members.updated_at',
+] as const;
+
+type Row = {
+  id: string; user_name: string; external_id: string | null; active: boolean; attributes: Record<string, unknown>;
+  seat_state: string; seat_type: string | null; seat_reason: Record<string, unknown>; pending_since: Date | null;
+  version: number; created_at: Date; updated_at: Date;
+};
+
+const toView = (row: Row): UserView => ({
+  id: row.id, userName: row.user_name, externalId: row.external_id, active: row.active, attributes: row.attributes,
+  seatState: row.seat_state, seatType: row.seat_type, seatReason: row.seat_reason, pendingSince: row.pending_since,
+  version: row.version, createdAt: row.created_at, updatedAt: row.updated_at,
+});
+
+export async function findUser(db: Db, orgId: string, id: string, forUpdate = false): Promise<UserView | undefined> {
+  let query = db.selectFrom('members').select(COLUMNS).where('members.org_id', '=', orgId).where('members.id', '=', id);
+  if (forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toView(row as Row) : undefined;
+}
+
+export interface UserPage { total: number; views: UserView[] }
+
+/** A page by offset with the exact total of the same WHERE (RFC 7644 §3.4.2.4). */
+export async function listUsers(db: Db, orgId: string, where: Where | undefined, sort: SortSpec | undefined, offset: number, limit: number): Promise<UserPage> {
+  let base = db.selectFrom('members').where('members.org_id', '=', orgId);
+  if (where) base = base.where(where);
+  const totalRow = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  if (limit === 0) return { total: Number(totalRow.n), views: [] };
+  let page = base.select(COLUMNS);
+  if (sort) page = page.orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
+  const rows = await page.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).execute();
+  return { total: Number(totalRow.n), views: (rows as Row[]).map(toView) };
+}
+
+/** Keyset page in id order (RFC 9865 cursors): stable under concurrent inserts and deletes. */
+export async function listUsersAfter(db: Db, orgId: string, where: Where | undefined, afterId: string | undefined, limit: number) {
+  let query = db.selectFrom('members').select(COLUMNS).where('members.org_id', '=', orgId);
+  if (where) query = query.where(where);
+  if (afterId) query = query.where('members.id', '>', afterId);
+  const rows = await query.orderBy('members.id').limit(limit + 1).execute();
+  return { views: (rows.slice(0, limit) as Row[]).map(toView), more: rows.length > limit };
+}
+
+export async function countUsers(db: Db, orgId: string, where: Where | undefined): Promise<number> {
+  let query = db.selectFrom('members').where('members.org_id', '=', orgId);
+  if (where) query = query.where(where);
+  return Number((await query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+}
+
+/** The groups of each user, in one query for a whole page. */
+export async function groupsOfUsers(db: Db, orgId: string, ids: string[]): Promise<Map<string, { id: string; displayName: string }[]>> {
+  const result = new Map<string, { id: string; displayName: string }[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return result;
+  const rows = await db.selectFrom('group_members as x')
+    .innerJoin('groups as g', (join) => join.onRef('g.org_id', '=', 'x.org_id').onRef('g.id', '=', 'x.group_id'))
+    .select(['x.member_id', 'g.id', 'g.display_name'])
+    .where('x.org_id', '=', orgId).where('x.member_id', 'in', ids)
+    .orderBy('g.display_name').execute();
+  for (const row of rows) result.get(row.member_id)?.push({ id: row.id, displayName: row.display_name });
+  return result;
+}
+
+export interface UserColumns { userName: string; externalId: string | null; active: boolean; attributes: Record<string, unknown> }
+
+/** Writes a changed user and moves its version on (ETag) and lastModified. */
+export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns): Promise<void> {
+  try {
+    await db.updateTable('members').set({
+      user_name: fields.userName,
+      external_id: fields.externalId,
+      active: fields.active,
+      attributes: JSON.stringify(fields.attributes),
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    }).where('org_id', '=', orgId).where('id', '=', id).execute();
+  } catch (error) {
+    throw translatePgError(error);
+  }
+}
+
+export async function deleteUser(db: Db, orgId: string, id: string): Promise<void> {
+  await db.deleteFrom('members').where('org_id', '=', orgId).where('id', '=', id).execute();
+}

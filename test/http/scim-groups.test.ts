@@ -1,0 +1,117 @@
+import request from 'supertest';
+import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
+import { addMapping } from '../support/gate.js';
+
+let t: TestApp;
+beforeAll(() => { t = openTestApp(); });
+afterAll(() => t.close());
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const SEATGATE = 'urn:ietf:params:scim:schemas:extension:seatgate:2.0:User';
+
+function scim(token: string) {
+  const auth = (req: request.Test) => req.set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/scim+json');
+  return {
+    get: (path: string) => auth(request(t.app).get(`/scim/v2${path}`)),
+    post: (path: string, body: unknown) => auth(request(t.app).post(`/scim/v2${path}`)).send(JSON.stringify(body)),
+    put: (path: string, body: unknown) => auth(request(t.app).put(`/scim/v2${path}`)).send(JSON.stringify(body)),
+    patch: (path: string, body: unknown) => auth(request(t.app).patch(`/scim/v2${path}`)).send(JSON.stringify(body)),
+    delete: (path: string) => auth(request(t.app).delete(`/scim/v2${path}`)),
+  };
+}
+
+async function users(client: ReturnType<typeof scim>, n: number, prefix: string): Promise<string[]> {
+  const ids = [];
+  for (let i = 0; i < n; i += 1) ids.push((await client.post('/Users', { schemas: [USER], userName: `${prefix}${i}@x.com` }).expect(201)).body.id);
+  return ids;
+}
+
+const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
+
+describe('SCIM Groups', () => {
+  it('creates with members, tolerates an extra schema URI, and is unique by displayName (case-insensitive)', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 5, standard: 5 } });
+    const client = scim(org.scimToken);
+    const [a, b] = await users(client, 2, 'gm');
+    const created = (await client.post('/Groups', {
+      schemas: [GROUP, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+      displayName: 'Engineering', externalId: 'entra-eng', members: [{ value: a }, { value: b }],
+    }).expect(201)).body;
+    expect(created).toMatchObject({ displayName: 'Engineering', externalId: 'entra-eng', meta: { resourceType: 'Group' } });
+    expect(created.members.map((m: { value: string }) => m.value).sort()).toEqual([a, b].sort());
+    expect((await client.post('/Groups', { schemas: [GROUP], displayName: 'ENGINEERING' }).expect(409)).body.scimType).toBe('uniqueness');
+    const user = (await client.get(`/Users/${a}`).expect(200)).body;
+    expect(user.groups).toEqual([expect.objectContaining({ value: created.id, display: 'Engineering' })]);
+    await client.post('/Groups', { schemas: [GROUP], displayName: 'Bad', members: [{ value: '00000000-0000-4000-8000-000000000000' }] }).expect(400);
+  });
+
+  it('applies mixed Okta membership PATCHes in order and answers 204; adding an existing member is a no-op', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
+    const client = scim(org.scimToken);
+    const [a, b, c] = await users(client, 3, 'ok');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Okta push', members: [{ value: a }] }).expect(201)).body;
+    const res = await client.patch(`/Groups/${group.id}`, patch(
+      { op: 'remove', path: `members[value eq "${a}"]` },
+      { op: 'add', path: 'members', value: [{ value: b }, { value: c }] },
+    )).expect(204);
+    expect(res.headers.etag).toBe('W/"2"');
+    let members = (await client.get(`/Groups/${group.id}`).expect(200)).body.members.map((m: { value: string }) => m.value).sort();
+    expect(members).toEqual([b, c].sort());
+    await client.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: b }] })).expect(204);
+    expect((await client.get(`/Groups/${group.id}`).expect(200)).body.meta.version).toBe('W/"2"'); // no-op
+    // Entra's default-dialect removal removes only the listed member
+    await client.patch(`/Groups/${group.id}`, patch({ op: 'Remove', path: 'members', value: [{ value: b }] })).expect(204);
+    members = (await client.get(`/Groups/${group.id}`).expect(200)).body.members.map((m: { value: string }) => m.value);
+    expect(members).toEqual([c]);
+    // "Push now": replace with the full list, possibly empty
+    await client.patch(`/Groups/${group.id}`, patch({ op: 'replace', path: 'members', value: [] })).expect(204);
+    expect((await client.get(`/Groups/${group.id}`).expect(200)).body.members).toEqual([]);
+    // Okta repeats a same-name rename: a cheap no-op
+    const before = (await client.get(`/Groups/${group.id}`).expect(200)).body.meta;
+    await client.patch(`/Groups/${group.id}`, patch({ op: 'replace', value: { id: group.id, displayName: 'Okta push' } })).expect(204);
+    expect((await client.get(`/Groups/${group.id}`).expect(200)).body.meta.version).toBe(before.version);
+    const asked = await client.patch(`/Groups/${group.id}?excludedAttributes=members`, patch({ op: 'replace', value: { displayName: 'Renamed' } })).expect(200);
+    expect(asked.body).toMatchObject({ displayName: 'Renamed' });
+    expect(asked.body.members).toBeUndefined();
+  });
+
+  it('loses no member under concurrent PATCHes of one group', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 30, standard: 0 } });
+    const client = scim(org.scimToken);
+    const ids = await users(client, 20, 'cc');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Concurrent' }).expect(201)).body;
+    await Promise.all(ids.map((id) => client.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: id }] })).expect(204)));
+    const members = (await client.get(`/Groups/${group.id}`).expect(200)).body.members;
+    expect(members).toHaveLength(20);
+  });
+
+  it('PUT replaces the member list (wizard apps) and keeps it when members are omitted; DELETE answers 204', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
+    const client = scim(org.scimToken);
+    const [a, b] = await users(client, 2, 'pw');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Wizard', members: [{ value: a }] }).expect(201)).body;
+    const replaced = (await client.put(`/Groups/${group.id}`, { schemas: [GROUP], displayName: 'Wizard 2', members: [{ value: b }] }).expect(200)).body;
+    expect(replaced).toMatchObject({ displayName: 'Wizard 2', members: [expect.objectContaining({ value: b })] });
+    const kept = (await client.put(`/Groups/${group.id}`, { schemas: [GROUP], displayName: 'Wizard 3' }).expect(200)).body;
+    expect(kept.members).toHaveLength(1);
+    const list = (await client.get('/Groups?filter=displayName eq "wizard 3"&excludedAttributes=members').expect(200)).body;
+    expect(list.totalResults).toBe(1);
+    expect(list.Resources[0].members).toBeUndefined();
+    await client.delete(`/Groups/${group.id}`).expect(204);
+    await client.get(`/Groups/${group.id}`).expect(404);
+    expect((await client.get(`/Users/${a}`).expect(200)).body.groups).toEqual([]);
+  });
+
+  it('moves members of a mapped group to the mapped seat type through the gate', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 5, standard: 5 } });
+    const client = scim(org.scimToken);
+    const [a] = await users(client, 1, 'mg');
+    expect((await client.get(`/Users/${a}`).expect(200)).body[SEATGATE].seatType).toBe('premium');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Standard people', externalId: 'okta-std' }).expect(201)).body;
+    await addMapping(t.ctx, org.orgId, 'okta-std', 'standard');
+    await client.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: a }] })).expect(204);
+    expect((await client.get(`/Users/${a}`).expect(200)).body[SEATGATE]).toMatchObject({ seatType: 'standard', seatReason: 'assigned by a group mapping' });
+  });
+});
