@@ -1,26 +1,14 @@
-import request from 'supertest';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
+import { scimClient, patchOp as patch, USER_SCHEMA as USER, GROUP_SCHEMA as GROUP, SEATGATE_SCHEMA as SEATGATE } from '../support/scim.js';
 import { addMapping } from '../support/gate.js';
 
 let t: TestApp;
+const scim = (token: string) => scimClient(t.app, token);
+
 beforeAll(() => { t = openTestApp(); });
 afterAll(() => t.close());
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const SEATGATE = 'urn:ietf:params:scim:schemas:extension:seatgate:2.0:User';
 
-function scim(token: string) {
-  const auth = (req: request.Test) => req.set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/scim+json');
-  return {
-    get: (path: string) => auth(request(t.app).get(`/scim/v2${path}`)),
-    post: (path: string, body: unknown) => auth(request(t.app).post(`/scim/v2${path}`)).send(JSON.stringify(body)),
-    put: (path: string, body: unknown) => auth(request(t.app).put(`/scim/v2${path}`)).send(JSON.stringify(body)),
-    patch: (path: string, body: unknown) => auth(request(t.app).patch(`/scim/v2${path}`)).send(JSON.stringify(body)),
-    delete: (path: string) => auth(request(t.app).delete(`/scim/v2${path}`)),
-  };
-}
 
 async function users(client: ReturnType<typeof scim>, n: number, prefix: string): Promise<string[]> {
   const ids = [];
@@ -28,7 +16,6 @@ async function users(client: ReturnType<typeof scim>, n: number, prefix: string)
   return ids;
 }
 
-const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
 
 describe('SCIM Groups', () => {
   it('creates with members, tolerates an extra schema URI, and is unique by displayName (case-insensitive)', async () => {

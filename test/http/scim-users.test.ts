@@ -1,25 +1,14 @@
 import request from 'supertest';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
+import { scimClient, USER_SCHEMA as USER, ENTERPRISE_SCHEMA as ENTERPRISE, SEATGATE_SCHEMA as SEATGATE, PATCH_OP_SCHEMA as PATCH_OP } from '../support/scim.js';
 
 let t: TestApp;
+const scim = (token: string) => scimClient(t.app, token);
+
 beforeAll(() => { t = openTestApp(); });
 afterAll(() => t.close());
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const SEATGATE = 'urn:ietf:params:scim:schemas:extension:seatgate:2.0:User';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-function scim(token: string) {
-  const auth = (req: request.Test) => req.set('Authorization', `Bearer ${token}`);
-  return {
-    get: (path: string) => auth(request(t.app).get(`/scim/v2${path}`)),
-    post: (path: string, body: unknown) => auth(request(t.app).post(`/scim/v2${path}`)).set('Content-Type', 'application/scim+json').send(JSON.stringify(body)),
-    put: (path: string, body: unknown) => auth(request(t.app).put(`/scim/v2${path}`)).set('Content-Type', 'application/scim+json').send(JSON.stringify(body)),
-    patch: (path: string, body: unknown) => auth(request(t.app).patch(`/scim/v2${path}`)).set('Content-Type', 'application/scim+json').send(JSON.stringify(body)),
-    delete: (path: string) => auth(request(t.app).delete(`/scim/v2${path}`)),
-  };
-}
 
 const user = (userName: string, extra: Record<string, unknown> = {}) => ({ schemas: [USER], userName, ...extra });
 

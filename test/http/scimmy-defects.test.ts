@@ -6,26 +6,15 @@ import { createApp } from '../../src/interfaces/http/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
+import { scimClient, patchOp as patch, USER_SCHEMA as USER, GROUP_SCHEMA as GROUP, ENTERPRISE_SCHEMA as ENTERPRISE, PATCH_OP_SCHEMA as PATCH_OP } from '../support/scim.js';
 
 let t: TestApp;
+const scim = (token: string, app = t.app) => scimClient(app, token);
+
 beforeAll(() => { t = openTestApp(); });
 afterAll(() => t.close());
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
 
-function scim(token: string, app = t.app) {
-  const auth = (req: request.Test) => req.set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/scim+json');
-  return {
-    get: (path: string) => auth(request(app).get(`/scim/v2${path}`)),
-    post: (path: string, body: unknown) => auth(request(app).post(`/scim/v2${path}`)).send(JSON.stringify(body)),
-    put: (path: string, body: unknown) => auth(request(app).put(`/scim/v2${path}`)).send(JSON.stringify(body)),
-    patch: (path: string, body: unknown) => auth(request(app).patch(`/scim/v2${path}`)).send(JSON.stringify(body)),
-  };
-}
 
 /** A group with `n` members written straight to the database (set-based, fast). */
 async function bigGroup(orgId: string, n: number): Promise<string> {
