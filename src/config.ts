@@ -63,6 +63,8 @@ const configSchema = z.object({
   demo: z.object({ enabled: z.boolean() }),
   /** Requests per minute per SCIM token; generous enough for an initial sync of 100,000 users. */
   scim: z.object({ rateLimitPerMinute: z.number().int().min(1) }).default({ rateLimitPerMinute: 6000 }),
+  // Seconds between the server's renewal checks (0 = never; renew with the CLI instead).
+  billing: z.object({ renewalCheckSeconds: z.number().int().min(0).max(86_400) }).default({ renewalCheckSeconds: 300 }),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

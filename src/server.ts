@@ -12,6 +12,8 @@ import { countOrganizations } from './storage/organizations.js';
 import { createOrganization, type CreatedOrganization } from './services/organizations.js';
 import type { ServiceContext } from './services/context.js';
 import { createApp } from './interfaces/http/app.js';
+import { scheduleRenewals } from './services/renewals.js';
+import { SeatMonitor, withSeatMonitor } from './services/monitoring.js';
 
 export interface DatabaseConnection {
   handle: DatabaseHandle;
@@ -72,8 +74,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       });
     }
   });
-  const ctx = context(connection.handle);
   const metrics = createMetrics(connection.handle.pool);
+  const ctx = withSeatMonitor(context(connection.handle), new SeatMonitor({ logger, registry: metrics.registry }));
   const app = createApp({ ctx, config, logger, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
@@ -82,12 +84,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await connection.close();
     throw error;
   });
+  const renewals = scheduleRenewals(ctx, { intervalSeconds: config.billing.renewalCheckSeconds, logger });
   const { port } = server.address() as AddressInfo;
   const url = config.server.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${port}`;
   return {
     url, server, demo,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await renewals.stop();
       await connection.close();
     },
   };

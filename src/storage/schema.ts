@@ -103,6 +103,60 @@ export interface GroupMappingsTable {
   updated_at: Generated<Date>;
 }
 
+export interface InvoicesTable {
+  org_id: string;
+  id: Generated<string>;
+  seq: number;
+  number: string;
+  kind: 'purchase' | 'renewal';
+  currency: string;
+  issued_at: Timestamp;
+  term_start: string;
+  term_end: string;
+  total_minor: number;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  actor: Json;
+}
+
+export interface InvoiceLinesTable {
+  org_id: string;
+  invoice_id: string;
+  line_no: number;
+  seat_type: string;
+  quantity: number;
+  unit_price_minor: number;
+  period_start: string;
+  period_end: string;
+  whole_months: number;
+  partial_days: number;
+  partial_month_days: number;
+  amount_minor: number;
+  rule_text: string;
+}
+
+export interface SeatReductionsTable {
+  org_id: string;
+  id: Generated<string>;
+  seat_type: string;
+  quantity: number;
+  effective_on: string;
+  status: Generated<'scheduled' | 'applied' | 'cancelled'>;
+  applied_quantity: number | null;
+  created_at: Generated<Date>;
+  created_by: Json;
+  closed_at: Timestamp | null;
+  closed_by: Json | null;
+}
+
+export interface SeatAlertStateTable {
+  org_id: string;
+  seat_type: string;
+  alerting: boolean;
+  alerted_at: Timestamp | null;
+  rearmed_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   seat_allocations: SeatAllocationsTable;
@@ -112,4 +166,8 @@ export interface Database {
   credentials: CredentialsTable;
   audit_events: AuditEventsTable;
   group_mappings: GroupMappingsTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  seat_reductions: SeatReductionsTable;
+  seat_alert_state: SeatAlertStateTable;
 }

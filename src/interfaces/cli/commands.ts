@@ -6,6 +6,8 @@ import { createCredential, listCredentialSummaries, revokeCredentialById } from 
 import { BILLING_MODES, type BillingMode } from '../../domain/organization.js';
 import { CREDENTIAL_KINDS, type CredentialKind } from '../../domain/credentials.js';
 import { parseCounts, printResult, table, UsageError, type Io } from './format.js';
+import { registerBillingCommands } from './billing-commands.js';
+import { registerSeatCommands } from './seat-commands.js';
 
 export type WithContext = <T>(fn: (ctx: ServiceContext) => Promise<T>) => Promise<T>;
 
@@ -105,5 +107,7 @@ export function buildProgram(io: Io, withContext: WithContext): Command {
       printResult(io, options.json, { tokens }, () =>
         table(tokens, ['id', 'kind', 'prefix', 'label', 'memberId', 'createdAt', 'lastUsedAt', 'revokedAt']));
     });
+  registerBillingCommands(program, io, withContext);
+  registerSeatCommands(program, io, withContext);
   return program;
 }

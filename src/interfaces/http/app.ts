@@ -8,6 +8,7 @@ import { createAuthenticator } from './auth.js';
 import { healthRoutes } from './health.js';
 import { requestObservability } from './observability.js';
 import { adminRouter } from './admin/router.js';
+import { jitRouter } from './jit/router.js';
 import { scimRouter } from './scim/router.js';
 
 export interface AppDependencies {
@@ -26,6 +27,7 @@ export function createApp({ ctx, config, logger, metrics }: AppDependencies): ex
   const requireBearer = createAuthenticator(ctx);
   app.use('/scim/v2', scimRouter(ctx, config, requireBearer, logger));
   app.use('/admin/v1', adminRouter(ctx, requireBearer, logger));
+  app.use('/jit/v1', jitRouter(ctx, requireBearer, logger));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such endpoint' } });
   });

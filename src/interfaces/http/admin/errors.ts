@@ -37,3 +37,15 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
     sendAdminError(res, 500, 'internal', `internal error (request id ${res.locals.requestId})`);
   };
 }
+
+/**
+ * The gate's "no" to an admin seat change, as an answer: 409 with a purchase quote when the
+ * target type is full, 403 when the organization has ended.
+ */
+export function sendRefusal(
+  res: Response,
+  refusal: { cause: 'no_seat_available'; message: string; quote: unknown } | { cause: 'org_inactive'; message: string },
+): void {
+  if (refusal.cause === 'org_inactive') return sendAdminError(res, 403, 'org_inactive', refusal.message);
+  res.status(409).json({ error: { code: 'no_seat_available', message: refusal.message, quote: refusal.quote } });
+}

@@ -1,25 +1,21 @@
 // /admin/v1: the organization's administration API (admin bearer tokens, roles of SPEC §1).
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { forbidden } from '../../../domain/errors.js';
-import { roleAtLeast, type Role } from '../../../domain/organization.js';
+// Each resource has its own routes file; this one assembles them.
+import express, { Router } from 'express';
 import type { ServiceContext } from '../../../services/context.js';
 import { getOrganization } from '../../../services/organizations.js';
 import type { Logger } from '../../../observability/logger.js';
 import { principalOf, type RequireBearer } from '../auth.js';
 import { adminErrorHandler, adminUnauthorized, sendAdminError } from './errors.js';
+import { handle, requireRole } from './middleware.js';
+import { seatRoutes } from './seats.js';
+import { memberRoutes } from './members.js';
+import { mappingRoutes } from './mappings.js';
+import { settingsRoutes } from './settings.js';
+import { auditRoutes } from './audit.js';
+import { openApiRoutes } from './openapi.js';
+import { billingRoutes } from './billing.js';
 
-type AsyncHandler = (req: Request, res: Response) => Promise<void>;
-
-/** Runs an async handler, passing failures to the error handler. */
-export const handle = (fn: AsyncHandler): RequestHandler =>
-  (req: Request, res: Response, next: NextFunction) => { fn(req, res).catch(next); };
-
-/** Refuses callers whose role is below `minimum`. */
-export const requireRole = (minimum: Role): RequestHandler => (_req, res, next) => {
-  const { role } = principalOf(res);
-  if (!role || !roleAtLeast(role, minimum)) return next(forbidden(`this needs the ${minimum} role or higher`));
-  next();
-};
+export { handle, requireRole } from './middleware.js';
 
 export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, logger: Logger): Router {
   const router = Router();
@@ -29,6 +25,13 @@ export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, l
   router.get('/organization', requireRole('admin'), handle(async (_req, res) => {
     res.json(await getOrganization(ctx, principalOf(res).orgId));
   }));
+  router.use(seatRoutes(ctx));
+  router.use(memberRoutes(ctx));
+  router.use(mappingRoutes(ctx));
+  router.use(settingsRoutes(ctx));
+  router.use(auditRoutes(ctx));
+  router.use(openApiRoutes());
+  router.use(billingRoutes(ctx));
 
   router.use((_req, res) => sendAdminError(res, 404, 'not_found', 'no such admin endpoint'));
   router.use(adminErrorHandler(logger));

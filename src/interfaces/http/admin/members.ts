@@ -1,0 +1,42 @@
+// Members: list, read (with why they hold their seat) and assign a seat type or `unassigned`.
+import { Router } from 'express';
+import { z } from 'zod';
+import { SEAT_STATES } from '../../../domain/organization.js';
+import type { ServiceContext } from '../../../services/context.js';
+import { assignSeat, getMember, listMembers } from '../../../services/admin-members.js';
+import { principalOf } from '../auth.js';
+import { sendRefusal } from './errors.js';
+import { adminActor, handle, requireRole } from './middleware.js';
+import { parseInput } from './validation.js';
+
+const listQuery = z.object({
+  seatState: z.enum(SEAT_STATES).optional(),
+  seatType: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(2048).optional(),
+}).strict();
+
+const seatBody = z.object({
+  seatType: z.string().min(1).max(64),
+}).strict();
+
+export function memberRoutes(ctx: ServiceContext): Router {
+  const router = Router();
+  router.get('/members', requireRole('admin'), handle(async (req, res) => {
+    const query = parseInput(listQuery, req.query, 'query');
+    res.json(await listMembers(ctx, principalOf(res).orgId, query));
+  }));
+
+  router.get('/members/:id', requireRole('admin'), handle(async (req, res) => {
+    res.json(await getMember(ctx, principalOf(res).orgId, String(req.params.id)));
+  }));
+
+  router.put('/members/:id/seat', requireRole('admin'), handle(async (req, res) => {
+    const body = parseInput(seatBody, req.body, 'body');
+    const principal = principalOf(res);
+    const result = await assignSeat(ctx, principal.orgId, String(req.params.id), body.seatType, adminActor(principal));
+    if (result.ok) return void res.json(result.member);
+    sendRefusal(res, result);
+  }));
+  return router;
+}

@@ -1,0 +1,282 @@
+// GET /openapi.json: the admin API described as OpenAPI 3.1, written by hand next to the routes
+// (test/http/admin-openapi.test.ts checks that every mounted route is described here).
+import { Router } from 'express';
+import { handle, requireRole } from './middleware.js';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/E${status}` }]));
+const idParam = (what: string) => ({ name: 'id', in: 'path', required: true, description: `${what} id (UUID)`, schema: { type: 'string', format: 'uuid' } });
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+const seatPosition = { type: 'object', properties: { seatState: { type: 'string' }, seatType: nullable('string') } };
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'seatgate admin API',
+    version: '1.0.0',
+    description: 'Administration of one organization: seats, members, group mappings, settings and the audit trail. '
+      + 'Authenticate with an admin bearer token (`sgadm_…`); the token acts with its member\'s current role. '
+      + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`.',
+  },
+  servers: [{ url: '/admin/v1' }],
+  security: [{ adminToken: [] }],
+  paths: {
+    '/organization': {
+      get: { summary: 'The caller\'s organization with its seats', operationId: 'getOrganization',
+        responses: { 200: json({ type: 'object' }, 'the organization'), ...errors(401, 403) } },
+    },
+    '/seats': {
+      get: {
+        summary: 'Seat monitoring per seat type', operationId: 'getSeats',
+        description: '`pendingMembers` counts distinct pending members; a seat type\'s `pending` counts the pending members '
+          + 'whose wanted types include it (a member allowed to fall back counts under each type it could take). '
+          + 'Blocked attempts are `seat.refused` audit events of the last 30 days, per type from the exhausted types.',
+        responses: { 200: json(ref('SeatOverview'), 'seat overview'), ...errors(401, 403) },
+      },
+    },
+    '/members': {
+      get: {
+        summary: 'List members (ordered by userName, case-insensitive)', operationId: 'listMembers',
+        parameters: [
+          { name: 'seatState', in: 'query', schema: { type: 'string', enum: ['assigned', 'unassigned', 'pending', 'inactive'] } },
+          { name: 'seatType', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: { type: 'string' } },
+        ],
+        responses: {
+          200: json({ type: 'object', required: ['members', 'total', 'nextCursor'], properties: {
+            members: { type: 'array', items: ref('Member') }, total: { type: 'integer', description: 'members matching the filter' },
+            nextCursor: nullable('string'),
+          } }, 'a page of members'),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    '/members/{id}': {
+      get: { summary: 'A member, with why it holds (or waits for) its seat', operationId: 'getMember', parameters: [idParam('member')],
+        responses: { 200: json(ref('MemberDetail'), 'the member'), ...errors(401, 403, 404) } },
+    },
+    '/members/{id}/seat': {
+      put: {
+        summary: 'Assign a seat type, or take the seat away (`unassigned`); restore = assign a type', operationId: 'setMemberSeat',
+        parameters: [idParam('member')],
+        requestBody: { required: true, content: { 'application/json': { schema: {
+          type: 'object', required: ['seatType'], additionalProperties: false,
+          properties: { seatType: { type: 'string', description: 'a seat type of the plan, or "unassigned"' } },
+        } } } },
+        responses: {
+          200: json(ref('Member'), 'the member after the change'),
+          409: json(ref('NoSeatAvailable'), 'the target seat type has no free seat; the quote says what one more costs today'),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    '/group-mappings': {
+      get: { summary: 'List group mappings', operationId: 'listGroupMappings',
+        responses: { 200: json({ type: 'object', properties: { mappings: { type: 'array', items: ref('GroupMapping') } } }, 'mappings'), ...errors(401, 403) } },
+      post: {
+        summary: 'Create a mapping; the members of the group are re-evaluated through the gate in the same transaction',
+        operationId: 'createGroupMapping',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('GroupMappingInput') } } },
+        responses: { 201: json(ref('MappingChangeResult'), 'saved'), ...errors(400, 401, 403, 409) },
+      },
+    },
+    '/group-mappings/dry-run': {
+      post: {
+        summary: 'What a mapping change would do, without changing anything', operationId: 'dryRunGroupMapping',
+        description: 'Runs the real save and the real gate inside a transaction that is rolled back.',
+        requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [
+          { type: 'object', required: ['op', 'mapping'], properties: { op: { const: 'create' }, mapping: ref('GroupMappingInput') } },
+          { type: 'object', required: ['op', 'id', 'mapping'], properties: { op: { const: 'update' }, id: { type: 'string' }, mapping: ref('GroupMappingPatch') } },
+          { type: 'object', required: ['op', 'id'], properties: { op: { const: 'delete' }, id: { type: 'string' } } },
+        ] } } } },
+        responses: { 200: json({ allOf: [ref('MappingChangeResult'), { type: 'object', properties: { dryRun: { const: true } } }] }, 'the outcome, not saved'),
+          ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    '/group-mappings/{id}': {
+      get: { summary: 'A group mapping', operationId: 'getGroupMapping', parameters: [idParam('mapping')],
+        responses: { 200: json(ref('GroupMapping'), 'the mapping'), ...errors(401, 403, 404) } },
+      patch: {
+        summary: 'Change a mapping; members of the old and new group are re-evaluated', operationId: 'updateGroupMapping',
+        parameters: [idParam('mapping')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('GroupMappingPatch') } } },
+        responses: { 200: json(ref('MappingChangeResult'), 'saved'), ...errors(400, 401, 403, 404, 409) },
+      },
+      delete: {
+        summary: 'Delete a mapping (members keep their seats; pending members may be served)', operationId: 'deleteGroupMapping',
+        parameters: [idParam('mapping')],
+        responses: { 200: json(ref('MappingChangeResult'), 'deleted; `mapping` is the mapping as it was'), ...errors(401, 403, 404) },
+      },
+    },
+    '/settings': {
+      get: { summary: 'Organization settings', operationId: 'getSettings', responses: { 200: json(ref('Settings'), 'settings'), ...errors(401, 403) } },
+      patch: {
+        summary: 'Change settings (a partial document; roleSeatTypes replaces the whole map)', operationId: 'updateSettings',
+        description: 'Never changes existing members, except that pending members are served when seats are free.',
+        requestBody: { required: true, content: { 'application/json': { schema: { ...ref('SettingsPatch') } } } },
+        responses: { 200: json({ allOf: [ref('Settings'), { type: 'object', properties: { servedPending: { type: 'integer' } } }] }, 'the settings after the change'),
+          ...errors(400, 401, 403) },
+      },
+    },
+    '/audit': {
+      get: {
+        summary: 'The audit trail, newest first', operationId: 'listAudit',
+        parameters: [
+          { name: 'action', in: 'query', description: 'action prefix, e.g. `seat.` or `mapping.created`', schema: { type: 'string' } },
+          { name: 'memberId', in: 'query', description: 'events about this member', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { 200: json({ type: 'object', properties: { events: { type: 'array', items: ref('AuditEvent') }, nextCursor: nullable('string') } }, 'events'),
+          ...errors(400, 401, 403) },
+      },
+    },
+    // Billing (SPEC §5): owners and the primary owner, except utilization (admins).
+    '/seats/purchases': {
+      post: {
+        summary: 'Buy seats (owners); `?preview=true` shows the prorated charge without buying', operationId: 'purchaseSeats',
+        parameters: [
+          { name: 'preview', in: 'query', schema: { type: 'boolean' } },
+          { name: 'Idempotency-Key', in: 'header', description: 'required unless previewing; a retry with the same key never buys twice', schema: { type: 'string' } },
+        ],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('SeatQuantity') } } },
+        responses: { 200: json({ type: 'object' }, 'preview, or a replayed purchase (`Idempotent-Replayed: true`)'),
+          201: json({ type: 'object' }, 'seats bought and invoiced'), ...errors(400, 401, 403) },
+      },
+    },
+    '/seats/reductions': {
+      get: { summary: 'Scheduled seat reductions (owners); `?all=true` includes past ones', operationId: 'listReductions',
+        parameters: [{ name: 'all', in: 'query', schema: { type: 'boolean' } }],
+        responses: { 200: json({ type: 'object', properties: { reductions: { type: 'array', items: { type: 'object' } } } }, 'reductions'), ...errors(401, 403) } },
+      post: { summary: 'Schedule a reduction for the renewal (owners)', operationId: 'scheduleReduction',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('SeatQuantity') } } },
+        responses: { 201: json({ type: 'object' }, 'scheduled'), ...errors(400, 401, 403) } },
+    },
+    '/seats/reductions/{id}': {
+      delete: { summary: 'Cancel a scheduled reduction (owners)', operationId: 'cancelReduction', parameters: [idParam('reduction')],
+        responses: { 200: json({ type: 'object' }, 'cancelled'), ...errors(401, 403, 404) } },
+    },
+    '/seats/utilization': {
+      get: { summary: 'Seat utilization per type against the alert threshold', operationId: 'getSeatUtilization',
+        responses: { 200: json({ type: 'object' }, 'utilization'), ...errors(401, 403) } },
+    },
+    '/invoices': {
+      get: { summary: 'Invoices (owners)', operationId: 'listInvoices',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: { 200: json({ type: 'object' }, 'a page of invoices'), ...errors(400, 401, 403) } },
+    },
+    '/invoices/{id}': {
+      get: { summary: 'An invoice (owners)', operationId: 'getInvoice', parameters: [idParam('invoice')],
+        responses: { 200: json({ type: 'object' }, 'the invoice'), ...errors(401, 403, 404) } },
+    },
+    '/subscription': {
+      get: { summary: 'The annual subscription (owners)', operationId: 'getSubscription',
+        responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(401, 403) } },
+    },
+    '/subscription/cancel': {
+      post: { summary: 'Cancel at the end of the term (owners, self-serve)', operationId: 'cancelSubscription',
+        responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(400, 401, 403) } },
+    },
+    '/subscription/resume': {
+      post: { summary: 'Undo a cancellation before the term ends (owners)', operationId: 'resumeSubscription',
+        responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(400, 401, 403) } },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', operationId: 'getOpenApi', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1'), ...errors(401, 403) } },
+    },
+  },
+  components: {
+    securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'admin token (sgadm_…)' } },
+    responses: {
+      E400: json(ref('Error'), 'invalid input (`invalid_input`, with `details.issues`)'),
+      E401: json(ref('Error'), 'no valid admin token (`WWW-Authenticate: Bearer`)'),
+      E403: json(ref('Error'), 'role too low (`forbidden`) or organization ended (`org_inactive`)'),
+      E404: json(ref('Error'), 'no such thing in this organization'),
+      E409: json(ref('Error'), 'conflict (e.g. a mapping for this IdP group already exists)'),
+    },
+    schemas: {
+      SeatQuantity: { type: 'object', required: ['seatType', 'quantity'], additionalProperties: false, properties: {
+        seatType: { type: 'string' }, quantity: { type: 'integer', minimum: 1 } } },
+      Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: {
+        code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } } } },
+      NoSeatAvailable: { type: 'object', properties: { error: { type: 'object', properties: {
+        code: { const: 'no_seat_available' }, message: { type: 'string' },
+        quote: { oneOf: [{ type: 'null' }, { type: 'object', required: ['seatType', 'quantity', 'amountMinor', 'currency', 'periodStart', 'periodEnd'], properties: {
+          seatType: { type: 'string' }, quantity: { const: 1 }, amountMinor: { type: 'integer' }, unitPriceMinor: { type: 'integer' },
+          currency: { type: 'string' }, periodStart: { type: 'string', format: 'date' }, periodEnd: { type: 'string', format: 'date', description: 'exclusive' },
+          ruleText: { type: 'string' } } }] } } } } },
+      SeatOverview: { type: 'object', properties: {
+        orgId: { type: 'string' }, plan: { type: 'string' }, currency: { type: 'string' }, onNoSeat: { type: 'string' },
+        seatTypes: { type: 'array', items: { type: 'object', properties: {
+          seatType: { type: 'string' }, allocated: { type: 'integer' }, assigned: { type: 'integer' }, pending: { type: 'integer' },
+          free: { type: 'integer' }, utilization: { type: 'number' }, monthlyPriceMinor: { type: 'integer' },
+          blockedAttemptsLast30Days: { type: 'integer' } } } },
+        pendingMembers: { type: 'integer' },
+        blockedAttemptsLast30Days: { type: 'object', properties: { total: { type: 'integer' }, bySeatType: { type: 'object', additionalProperties: { type: 'integer' } } } },
+      } },
+      Member: { type: 'object', properties: {
+        id: { type: 'string' }, userName: { type: 'string' }, externalId: nullable('string'), displayName: nullable('string'),
+        active: { type: 'boolean' }, role: { type: 'string' }, source: { type: 'string', enum: ['scim', 'jit', 'admin'] },
+        seatState: { type: 'string', enum: ['assigned', 'unassigned', 'pending', 'inactive'] }, seatType: nullable('string'),
+        seatReason: { type: 'object', properties: {
+          kind: nullable('string'), mappingIds: { type: 'array', items: { type: 'string' } }, wanted: {},
+          trigger: nullable('string'), by: { description: 'the actor' }, at: nullable('string') } },
+        pendingSince: nullable('string'), unassignedByAdmin: { type: 'boolean', description: 'the admin hold: nothing automatic gives a seat back' },
+        idpGroupIds: { type: 'array', items: { type: 'string' } }, createdAt: { type: 'string' }, updatedAt: { type: 'string' },
+      } },
+      MemberDetail: { allOf: [ref('Member'), { type: 'object', properties: { groups: { type: 'array', items: { type: 'object', properties: {
+        id: { type: 'string' }, displayName: { type: 'string' }, externalId: nullable('string') } } } } }] },
+      GroupMapping: { type: 'object', properties: {
+        id: { type: 'string' }, idpGroupId: { type: 'string' }, seatType: { type: 'string' }, allowFallback: { type: 'boolean' },
+        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['owner', 'admin', 'member'] }], description: 'stored, not applied to members' },
+        createdAt: { type: 'string' }, updatedAt: { type: 'string' } } },
+      GroupMappingInput: { type: 'object', required: ['idpGroupId', 'seatType'], additionalProperties: false, properties: {
+        idpGroupId: { type: 'string', description: 'the IdP group\'s stable id: SCIM Group id or externalId (never the display name)' },
+        seatType: { type: 'string', description: 'a seat type of the plan' }, allowFallback: { type: 'boolean', default: false },
+        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['owner', 'admin', 'member'] }] } } },
+      GroupMappingPatch: { type: 'object', minProperties: 1, additionalProperties: false, properties: {
+        idpGroupId: { type: 'string' }, seatType: { type: 'string' }, allowFallback: { type: 'boolean' },
+        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['owner', 'admin', 'member'] }] } } },
+      MappingChangeResult: { type: 'object', properties: {
+        mapping: ref('GroupMapping'),
+        reevaluation: { type: 'object', properties: {
+          membersEvaluated: { type: 'integer' },
+          changes: { type: 'array', items: { type: 'object', properties: { memberId: { type: 'string' }, userName: { type: 'string' }, from: seatPosition, to: seatPosition } } },
+          blocked: { type: 'array', items: { type: 'object', properties: {
+            memberId: { type: 'string' }, userName: { type: 'string' }, seatState: { type: 'string' }, seatType: nullable('string'),
+            wanted: { type: 'array', items: { type: 'string' } }, outcome: { type: 'string', enum: ['upgrade_refused', 'downgrade_deferred', 'still_pending'] } } } },
+          seats: { type: 'array', items: { type: 'object', properties: {
+            seatType: { type: 'string' }, allocated: { type: 'integer' }, assignedBefore: { type: 'integer' }, assignedAfter: { type: 'integer' },
+            free: { type: 'integer' }, shortBy: { type: 'integer' }, sufficient: { type: 'boolean' } } } },
+          seatsSuffice: { type: 'boolean' }, changedCount: { type: 'integer' }, blockedCount: { type: 'integer' }, truncated: { type: 'boolean' },
+        } },
+      } },
+      Settings: { type: 'object', properties: {
+        onNoSeat: { type: 'string', enum: ['block', 'pending'] }, utilizationAlertThreshold: { type: 'number', minimum: 0, maximum: 1 },
+        alertWebhookUrl: nullable('string'), roleSeatTypes: { type: 'object', additionalProperties: { type: 'string' } },
+        roleSeatFallback: { type: 'boolean' } } },
+      SettingsPatch: { type: 'object', minProperties: 1, additionalProperties: false, properties: {
+        onNoSeat: { type: 'string', enum: ['block', 'pending'] }, utilizationAlertThreshold: { type: 'number', minimum: 0, maximum: 1 },
+        alertWebhookUrl: { oneOf: [{ type: 'null' }, { type: 'string', format: 'uri' }] },
+        roleSeatTypes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Entra app-role value → seat type of the plan' },
+        roleSeatFallback: { type: 'boolean' } } },
+      AuditEvent: { type: 'object', properties: {
+        id: { type: 'string' }, at: { type: 'string' }, actor: { type: 'object' }, action: { type: 'string' },
+        subjectType: nullable('string'), subjectId: nullable('string'), before: {}, after: {}, reason: {} } },
+    },
+  },
+} as const;
+
+export function openApiRoutes(): Router {
+  const router = Router();
+  router.get('/openapi.json', requireRole('admin'), handle(async (_req, res) => {
+    res.json(openApiDocument);
+  }));
+  return router;
+}

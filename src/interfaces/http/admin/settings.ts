@@ -1,0 +1,32 @@
+// Settings: what the gate does when no seat is free, alerting, and Entra app-role seat rules.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ServiceContext } from '../../../services/context.js';
+import { getSettings, updateSettings } from '../../../services/settings.js';
+import { principalOf } from '../auth.js';
+import { adminActor, handle, requireRole } from './middleware.js';
+import { parseInput } from './validation.js';
+
+// A partial settings document; roleSeatTypes replaces the whole map (seat types are checked
+// against the plan by the use case).
+const patchBody = z.object({
+  onNoSeat: z.enum(['block', 'pending']).optional(),
+  utilizationAlertThreshold: z.number().min(0).max(1).optional(),
+  alertWebhookUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+  roleSeatTypes: z.record(z.string().min(1).max(256), z.string().min(1).max(64)).optional(),
+  roleSeatFallback: z.boolean().optional(),
+}).strict().refine((body) => Object.keys(body).length > 0, { message: 'send at least one setting to change' });
+
+export function settingsRoutes(ctx: ServiceContext): Router {
+  const router = Router();
+  router.get('/settings', requireRole('admin'), handle(async (_req, res) => {
+    res.json(await getSettings(ctx, principalOf(res).orgId));
+  }));
+  router.patch('/settings', requireRole('admin'), handle(async (req, res) => {
+    const patch = parseInput(patchBody, req.body, 'body');
+    const principal = principalOf(res);
+    const result = await updateSettings(ctx, principal.orgId, patch, adminActor(principal));
+    res.json({ ...result.settings, servedPending: result.servedPending });
+  }));
+  return router;
+}

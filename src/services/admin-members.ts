@@ -1,0 +1,184 @@
+// The admin API's member use cases: list and read members with why they hold (or wait for) a
+// seat, and assign a seat type or `unassigned` through the gate (SPEC §4.4). A full target type
+// is a "no" returned as a value, with a purchase quote.
+import { BillingError, proratePurchase } from '../domain/billing/index.js';
+import { toIsoDate } from '../domain/dates.js';
+import { invalidInput, notFound } from '../domain/errors.js';
+import { isUuid } from '../domain/ids.js';
+import type { SeatState } from '../domain/organization.js';
+import type { Actor } from '../storage/audit.js';
+import type { Db } from '../storage/database.js';
+import {
+  countMembers, findMemberDetail, groupsOfMember, listMembersPage, type MemberDetailRow,
+} from '../storage/member-queries.js';
+import { findOrganization, listAllocations } from '../storage/organizations.js';
+import { inTransaction } from '../storage/transactions.js';
+import { changeSeat, loadGateOrg, recordRefusal } from './seat-gate.js';
+import type { ServiceContext } from './context.js';
+
+export interface SeatReasonView {
+  kind: string | null;
+  mappingIds: string[];
+  wanted: string | string[] | null;
+  trigger: string | null;
+  by: unknown;
+  at: string | null;
+}
+
+export interface MemberView {
+  id: string;
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  active: boolean;
+  role: string;
+  source: string;
+  seatState: SeatState;
+  seatType: string | null;
+  seatReason: SeatReasonView;
+  pendingSince: string | null;
+  unassignedByAdmin: boolean;
+  idpGroupIds: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+function displayNameOf(attributes: Record<string, unknown>): string | null {
+  const name = attributes.name as { formatted?: unknown; givenName?: unknown; familyName?: unknown } | undefined;
+  const joined = [str(name?.givenName), str(name?.familyName)].filter(Boolean).join(' ');
+  return str(attributes.displayName) ?? str(name?.formatted) ?? (joined || null);
+}
+
+export function memberView(row: Omit<MemberDetailRow, 'sort_key'>): MemberView {
+  const reason = row.seat_reason ?? {};
+  const wanted = reason.wanted;
+  return {
+    id: row.id,
+    userName: row.user_name,
+    externalId: row.external_id,
+    displayName: displayNameOf(row.attributes ?? {}),
+    active: row.active,
+    role: row.role,
+    source: row.source,
+    seatState: row.seat_state,
+    seatType: row.seat_type,
+    seatReason: {
+      kind: str(reason.kind),
+      mappingIds: Array.isArray(reason.mappingIds) ? reason.mappingIds.filter((id): id is string => typeof id === 'string') : [],
+      wanted: typeof wanted === 'string' || Array.isArray(wanted) ? (wanted as string | string[]) : null,
+      trigger: str(reason.trigger),
+      by: reason.by ?? null,
+      at: str(reason.at),
+    },
+    pendingSince: row.pending_since ? new Date(row.pending_since).toISOString() : null,
+    unassignedByAdmin: row.unassigned_by_admin,
+    idpGroupIds: row.idp_group_ids,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export interface ListMembersInput {
+  seatState?: SeatState;
+  seatType?: string;
+  limit: number;
+  cursor?: string;
+}
+
+// The cursor is opaque to clients: the sort key of the last member of the previous page.
+const encodeCursor = (sortKey: string) => Buffer.from(JSON.stringify({ u: sortKey }), 'utf8').toString('base64url');
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { u?: unknown };
+    if (typeof parsed.u === 'string') return parsed.u;
+  } catch { /* reported below */ }
+  throw invalidInput('cursor is not a cursor returned by this endpoint', { field: 'cursor' });
+}
+
+export async function listMembers(ctx: ServiceContext, orgId: string, input: ListMembersInput) {
+  const filter = { seatState: input.seatState, seatType: input.seatType };
+  const afterUserName = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const rows = await listMembersPage(ctx.db, orgId, { ...filter, afterUserName, limit: input.limit + 1 });
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    members: page.map(memberView),
+    total: await countMembers(ctx.db, orgId, filter),
+    nextCursor: rows.length > input.limit && last ? encodeCursor(last.sort_key) : null,
+  };
+}
+
+export async function getMember(ctx: ServiceContext, orgId: string, memberId: string) {
+  const row = isUuid(memberId) ? await findMemberDetail(ctx.db, orgId, memberId) : undefined;
+  if (!row) throw notFound(`no member ${memberId}`);
+  const groups = await groupsOfMember(ctx.db, orgId, memberId);
+  return {
+    ...memberView(row),
+    groups: groups.map((g) => ({ id: g.id, displayName: g.display_name, externalId: g.external_id })),
+  };
+}
+
+export interface PurchaseQuote {
+  seatType: string;
+  quantity: number;
+  amountMinor: number;
+  unitPriceMinor: number;
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  ruleText: string;
+}
+
+/**
+ * What one more seat of `seatType` costs if bought today (SPEC §5 proration). Null when today
+ * is outside the organization's term (nothing can be bought then).
+ */
+export async function quoteOneSeat(ctx: ServiceContext, db: Db, orgId: string, seatType: string): Promise<PurchaseQuote | null> {
+  const org = await findOrganization(db, orgId);
+  const allocation = (await listAllocations(db, orgId)).find((a) => a.seatType === seatType);
+  if (!org || !allocation) return null;
+  try {
+    const line = proratePurchase({
+      termStart: org.term_start, termEnd: org.term_end, purchaseDate: toIsoDate(ctx.now()),
+      quantity: 1, monthlyPriceMinor: allocation.monthlyPriceMinor,
+    });
+    return {
+      seatType, quantity: 1, amountMinor: line.amountMinor, unitPriceMinor: line.unitPriceMinor, currency: org.currency,
+      periodStart: line.periodStart, periodEnd: line.periodEnd, ruleText: line.ruleText,
+    };
+  } catch (error) {
+    if (error instanceof BillingError) return null;
+    throw error;
+  }
+}
+
+export type AssignSeatResult =
+  | { ok: true; changed: boolean; member: MemberView }
+  | { ok: false; cause: 'no_seat_available'; message: string; seatType: string; quote: PurchaseQuote | null }
+  | { ok: false; cause: 'org_inactive'; message: string };
+
+/**
+ * PUT seat: a seat type of the plan, or `unassigned`; restoring an unassigned member is the same
+ * call with a type. One transaction; a refusal changes nothing and is recorded as a refusal.
+ */
+export async function assignSeat(
+  ctx: ServiceContext, orgId: string, memberId: string, target: string, actor: Actor,
+): Promise<AssignSeatResult> {
+  if (!isUuid(memberId)) throw notFound(`no member ${memberId}`);
+  return inTransaction(ctx.db, async (trx): Promise<AssignSeatResult> => {
+    const member = await findMemberDetail(trx, orgId, memberId);
+    if (!member) throw notFound(`no member ${memberId}`);
+    const org = await loadGateOrg(trx, ctx.plans, orgId);
+    const change = await changeSeat(trx, org, memberId, target, actor);
+    if (change.outcome !== 'refused') {
+      const after = change.outcome === 'changed' ? await findMemberDetail(trx, orgId, memberId) : member;
+      return { ok: true, changed: change.outcome === 'changed', member: memberView(after ?? member) };
+    }
+    if (!org.active) return { ok: false, cause: 'org_inactive', message: change.message };
+    // changeSeat wrote nothing when refusing, so the refusal can be recorded in this transaction.
+    await recordRefusal(trx, orgId, { trigger: 'admin_assign', actor, exhausted: change.exhausted, subject: member.user_name, memberId });
+    return { ok: false, cause: 'no_seat_available', message: change.message, seatType: target, quote: await quoteOneSeat(ctx, trx, orgId, target) };
+  });
+}

@@ -1,0 +1,115 @@
+// Seat monitoring (SPEC §5, last point) and the operator's direct allocation change (until seat
+// purchasing lands). Counting pending members: `pendingMembers` is the number of distinct
+// members waiting; a seat type's `pending` counts the waiting members whose wish includes that
+// type, so a member that could take either of two types (fallback) counts under both and the
+// per-type figures may add up to more than `pendingMembers`.
+import { invalidInput, notFound } from '../domain/errors.js';
+import { isUuid } from '../domain/ids.js';
+import { refusalCounts } from '../storage/audit-queries.js';
+import { recordAudit, type Actor } from '../storage/audit.js';
+import { findOrganization, listAllocations } from '../storage/organizations.js';
+import { lockAllocation, pendingCounts, setAllocated } from '../storage/seat-admin.js';
+import { inTransaction } from '../storage/transactions.js';
+import { loadGateOrg, servePending } from './seat-gate.js';
+import type { ServiceContext } from './context.js';
+
+export const BLOCKED_WINDOW_DAYS = 30;
+
+export interface SeatTypeOverview {
+  seatType: string;
+  allocated: number;
+  assigned: number;
+  pending: number;
+  free: number;
+  utilization: number;
+  monthlyPriceMinor: number;
+  blockedAttemptsLast30Days: number;
+}
+
+export interface SeatOverview {
+  orgId: string;
+  plan: string;
+  currency: string;
+  onNoSeat: string;
+  seatTypes: SeatTypeOverview[];
+  pendingMembers: number;
+  blockedAttemptsLast30Days: { total: number; bySeatType: Record<string, number> };
+}
+
+export async function seatOverview(ctx: ServiceContext, orgId: string): Promise<SeatOverview> {
+  const row = isUuid(orgId) ? await findOrganization(ctx.db, orgId) : undefined;
+  if (!row) throw notFound(`no organization ${orgId}`);
+  const org = await loadGateOrg(ctx.db, ctx.plans, orgId);
+  const allocations = await listAllocations(ctx.db, orgId);
+  const pending = await pendingCounts(ctx.db, orgId);
+  const refusals = await refusalCounts(ctx.db, orgId, BLOCKED_WINDOW_DAYS);
+  const seatTypes = org.seatTypes.map((seatType) => {
+    const a = allocations.find((x) => x.seatType === seatType) ?? { allocated: 0, assigned: 0, monthlyPriceMinor: 0 };
+    return {
+      seatType,
+      allocated: a.allocated,
+      assigned: a.assigned,
+      pending: pending.bySeatType[seatType] ?? 0,
+      free: a.allocated - a.assigned,
+      utilization: a.allocated === 0 ? 0 : Math.round((a.assigned / a.allocated) * 10_000) / 10_000,
+      monthlyPriceMinor: a.monthlyPriceMinor,
+      blockedAttemptsLast30Days: refusals.bySeatType[seatType] ?? 0,
+    };
+  });
+  return {
+    orgId, plan: org.plan, currency: row.currency, onNoSeat: org.settings.onNoSeat, seatTypes,
+    pendingMembers: pending.total, blockedAttemptsLast30Days: refusals,
+  };
+}
+
+export interface SetAllocationResult {
+  seatType: string;
+  before: number;
+  allocated: number;
+  assigned: number;
+  servedPending: number;
+}
+
+/**
+ * Operator action: sets the allocation of one seat type. Never below the seats currently
+ * assigned (the gate's invariant) nor, in total, below the plan minimum; raising it serves
+ * pending members first-come first-served. Audited as `seats.allocation_set`.
+ */
+export async function setAllocation(
+  ctx: ServiceContext, orgId: string, seatType: string, count: number, actor: Actor = { type: 'operator' },
+): Promise<SetAllocationResult> {
+  if (!Number.isSafeInteger(count) || count < 0) throw invalidInput(`the seat count must be a whole number ≥ 0, got ${count}`);
+  if (!isUuid(orgId) || !(await findOrganization(ctx.db, orgId))) throw notFound(`no organization ${orgId}`);
+  return inTransaction(ctx.db, async (trx) => {
+    const org = await loadGateOrg(trx, ctx.plans, orgId);
+    if (!org.seatTypes.includes(seatType)) {
+      throw invalidInput(`plan ${org.plan} has no seat type "${seatType}"; its seat types are ${org.seatTypes.join(', ')}`);
+    }
+    const row = await lockAllocation(trx, orgId, seatType);
+    if (!row) throw notFound(`organization ${orgId} has no allocation row for ${seatType}`);
+    if (count < row.assigned) {
+      throw invalidInput(
+        `cannot set ${seatType} to ${count} seats: ${row.assigned} ${seatType} seat${row.assigned === 1 ? ' is' : 's are'} assigned; `
+        + `unassign members first or set at least ${row.assigned}`,
+        { seatType, requested: count, assigned: row.assigned },
+      );
+    }
+    const minimum = ctx.plans.get(org.plan).minimumSeats;
+    const others = (await listAllocations(trx, orgId)).filter((a) => a.seatType !== seatType).reduce((sum, a) => sum + a.allocated, 0);
+    if (others + count < minimum) {
+      throw invalidInput(`plan ${org.plan} needs at least ${minimum} seats in total; this would leave ${others + count}`,
+        { seatType, requested: count, minimum });
+    }
+    if (count === row.allocated) {
+      return { seatType, before: row.allocated, allocated: count, assigned: row.assigned, servedPending: 0 };
+    }
+    await setAllocated(trx, orgId, seatType, count);
+    await recordAudit(trx, orgId, {
+      actor, action: 'seats.allocation_set', subjectType: 'seat_allocation', subjectId: seatType,
+      before: { allocated: row.allocated }, after: { allocated: count },
+    });
+    const servedPending = count > row.allocated ? await servePending(trx, org, 'seats_added', actor) : 0;
+    const after = (await listAllocations(trx, orgId)).find((a) => a.seatType === seatType)!;
+    return { seatType, before: row.allocated, allocated: after.allocated, assigned: after.assigned, servedPending };
+  });
+}

@@ -1,0 +1,164 @@
+// JIT at SSO login (SPEC §7, IDP-COMPAT "JIT at login"). The SSO layer calls once per login with
+// the assertion's claims; the answer is allow (with the seat type) or deny (reason + message).
+//
+// Linking: by externalId = the IdP's stable subject (Entra oid, Okta user id) first, then by
+// userName = email, case-insensitively — never a second member for someone SCIM provisioned.
+// A member found by userName is linked without touching its SCIM data: its externalId (which
+// SCIM owns; Entra often sends something other than the oid) is not overwritten. The subject is
+// recorded once in the audit trail (`member.jit_linked`) so admins can see the link.
+//
+// Groups: the claims' group ids are stored (idp_group_ids) for members JIT created; a SCIM
+// member's groups come from SCIM and are left alone. An overage marker (`groupsOverage: true`:
+// Entra sends no list past 150/200 groups) leaves the stored groups unchanged.
+import { sql } from 'kysely';
+import type { Actor } from '../storage/audit.js';
+import { recordAudit } from '../storage/audit.js';
+import type { Db } from '../storage/database.js';
+import {
+  findMemberByExternalIdForUpdate, findMemberByUserNameForUpdate, setIdpGroupIds, type LoginMemberRow,
+} from '../storage/member-queries.js';
+import { inTransaction } from '../storage/transactions.js';
+import { DomainError } from '../domain/errors.js';
+import { createMember } from './members.js';
+import { admit, loadGateOrg, recordRefusal, reevaluate } from './seat-gate.js';
+import type { ServiceContext } from './context.js';
+
+export interface JitClaims {
+  subject: string;
+  email: string;
+  name?: string;
+  givenName?: string;
+  familyName?: string;
+  /** IdP group ids; absent when the token carried none. */
+  groups?: string[];
+  /** The token carried an overage marker instead of the group list. */
+  groupsOverage?: boolean;
+}
+
+export type DenyReason = 'inactive' | 'unassigned' | 'org_inactive' | 'no_seat_available';
+
+export type JitDecision =
+  | { decision: 'allow'; memberId: string; seatType: string }
+  | { decision: 'deny'; reason: DenyReason; message: string; memberId?: string; pending?: boolean };
+
+const MESSAGES = {
+  inactive: 'This account is deactivated in the identity provider, so it cannot sign in to this organization.',
+  unassigned: 'An admin of this organization has taken this user\'s seat away; ask an admin to assign a seat.',
+  org_inactive: 'This organization\'s subscription has ended; nobody can sign in until it is renewed.',
+  waiting: 'No seat is free in this organization yet: this user is waiting for a seat and gets access as soon as '
+    + 'one is freed or bought.',
+} as const;
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(b);
+  return a.length === set.size && a.every((value) => set.has(value));
+}
+
+function uniqueGroups(claims: JitClaims): string[] | undefined {
+  if (claims.groupsOverage || claims.groups === undefined) return undefined;
+  return [...new Set(claims.groups)];
+}
+
+async function recordLinkOnce(trx: Db, orgId: string, member: LoginMemberRow, subject: string, actor: Actor): Promise<void> {
+  const seen = await trx.selectFrom('audit_events').select('id')
+    .where('org_id', '=', orgId).where('action', '=', 'member.jit_linked')
+    .where('subject_type', '=', 'member').where('subject_id', '=', member.id)
+    .where(sql`reason ->> 'subject'`, '=', subject).executeTakeFirst();
+  if (seen) return;
+  await recordAudit(trx, orgId, {
+    actor, action: 'member.jit_linked', subjectType: 'member', subjectId: member.id,
+    reason: { subject, by: 'userName', externalId: member.external_id },
+  });
+}
+
+/** An existing member's login, in one transaction. */
+async function loginExisting(ctx: ServiceContext, orgId: string, claims: JitClaims, actor: Actor): Promise<JitDecision | undefined> {
+  return inTransaction(ctx.db, async (trx) => {
+    let member = await findMemberByExternalIdForUpdate(trx, orgId, claims.subject);
+    if (!member) {
+      member = await findMemberByUserNameForUpdate(trx, orgId, claims.email);
+      if (!member) return undefined;
+      if (member.external_id !== claims.subject) await recordLinkOnce(trx, orgId, member, claims.subject, actor);
+    }
+    const org = await loadGateOrg(trx, ctx.plans, orgId);
+
+    const groups = uniqueGroups(claims);
+    let groupsChanged = false;
+    if (member.source === 'jit' && groups && !sameSet(groups, member.idp_group_ids)) {
+      await setIdpGroupIds(trx, orgId, member.id, groups);
+      groupsChanged = true;
+    }
+
+    if (!member.active || member.seat_state === 'inactive') {
+      return { decision: 'deny', reason: 'inactive', message: MESSAGES.inactive, memberId: member.id };
+    }
+    if (member.seat_state === 'unassigned') {
+      return { decision: 'deny', reason: 'unassigned', message: MESSAGES.unassigned, memberId: member.id };
+    }
+    if (!org.active) return { decision: 'deny', reason: 'org_inactive', message: MESSAGES.org_inactive, memberId: member.id };
+    if (member.seat_state === 'assigned' && member.seat_type) {
+      // New groups may map the member to a higher type: that is a gate decision (SPEC §4.1).
+      if (groupsChanged) await reevaluate(trx, org, member.id, 'group_change', actor);
+      const seated = await trx.selectFrom('members').select('seat_type')
+        .where('org_id', '=', orgId).where('id', '=', member.id).executeTakeFirstOrThrow();
+      return { decision: 'allow', memberId: member.id, seatType: seated.seat_type ?? member.seat_type };
+    }
+    const admission = await admit(trx, org, member.id, 'jit_login', actor);
+    switch (admission.outcome) {
+      case 'assigned':
+        return { decision: 'allow', memberId: member.id, seatType: admission.seatType };
+      case 'pending':
+        return { decision: 'deny', reason: 'no_seat_available', message: MESSAGES.waiting, memberId: member.id, pending: true };
+      case 'refused':
+        if (admission.cause === 'org_inactive') return { decision: 'deny', reason: 'org_inactive', message: MESSAGES.org_inactive, memberId: member.id };
+        // admit wrote nothing when refusing; the refusal is recorded with the login.
+        await recordRefusal(trx, orgId, { trigger: 'jit_login', actor, exhausted: admission.exhausted, subject: member.user_name, memberId: member.id });
+        return { decision: 'deny', reason: 'no_seat_available', message: admission.message, memberId: member.id };
+    }
+  });
+}
+
+async function createAtLogin(ctx: ServiceContext, orgId: string, claims: JitClaims, actor: Actor): Promise<JitDecision> {
+  const org = await loadGateOrg(ctx.db, ctx.plans, orgId);
+  if (!org.active) return { decision: 'deny', reason: 'org_inactive', message: MESSAGES.org_inactive };
+  const name = {
+    ...(claims.name ? { formatted: claims.name } : {}),
+    ...(claims.givenName ? { givenName: claims.givenName } : {}),
+    ...(claims.familyName ? { familyName: claims.familyName } : {}),
+  };
+  const created = await createMember(ctx, orgId, {
+    userName: claims.email, externalId: claims.subject, active: true, source: 'jit',
+    attributes: {
+      emails: [{ value: claims.email, type: 'work', primary: true }],
+      ...(Object.keys(name).length > 0 ? { name } : {}),
+      ...(claims.name ? { displayName: claims.name } : {}),
+    },
+    idpGroupIds: uniqueGroups(claims) ?? [],
+  }, 'jit_login', actor);
+  if (!created.ok) {
+    // createMember rolled the member back and recorded the refusal.
+    return created.admission.cause === 'org_inactive'
+      ? { decision: 'deny', reason: 'org_inactive', message: MESSAGES.org_inactive }
+      : { decision: 'deny', reason: 'no_seat_available', message: created.admission.message };
+  }
+  const admission = created.admission;
+  if (admission?.outcome === 'assigned') return { decision: 'allow', memberId: created.memberId, seatType: admission.seatType };
+  return { decision: 'deny', reason: 'no_seat_available', message: MESSAGES.waiting, memberId: created.memberId, pending: true };
+}
+
+/**
+ * One login. Two first logins of the same person at once: the second create hits the unique
+ * externalId/userName and is retried once as a login of the member the first one created.
+ */
+export async function jitLogin(ctx: ServiceContext, orgId: string, credentialId: string, claims: JitClaims): Promise<JitDecision> {
+  const actor: Actor = { type: 'jit', credentialId };
+  for (let attempt = 1; ; attempt += 1) {
+    const existing = await loginExisting(ctx, orgId, claims, actor);
+    if (existing) return existing;
+    try {
+      return await createAtLogin(ctx, orgId, claims, actor);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'conflict') || attempt >= 2) throw error;
+    }
+  }
+}

@@ -1,0 +1,204 @@
+// Seat monitoring (SPEC §5): utilization per seat type (assigned / allocated) and one alert per
+// upward crossing of the organization's `utilizationAlertThreshold`.
+//
+// The hook: every use case that changes seats calls `afterSeatsChanged(ctx, orgId)` AFTER its
+// transaction commits (purchases, renewals; the gate's callers — SCIM, JIT, admin seat changes —
+// should do the same). It never throws and is never awaited on the request path. As a safety
+// net the server's periodic check (`sweepSeatAlerts`) re-checks every organization whose alert
+// state disagrees with its utilization, so a crossing made by a path without the hook is
+// alerted at the next tick.
+//
+// Once per crossing: `seat_alert_state(org, seat type).alerting` flips false → true in one
+// statement, and only the caller that flipped it alerts (whatever runs at once, in any process);
+// it flips back (re-armed) when utilization falls below the threshold. A type is alerting when
+// allocated > 0 and assigned / allocated ≥ threshold (so a threshold of 1 alerts when full).
+//
+// An alert is: a winston `warn` line (event `seat.utilization_alert`); the counter
+// `seatgate_seat_alerts_total{seat_type}` (seat types are catalog data, so the label stays small;
+// organization ids are never labels — the log line and webhook carry them); and, when the
+// organization set `alertWebhookUrl`, a JSON POST with a timeout whose failures are logged and
+// counted in `seatgate_seat_alert_webhooks_total{outcome}`.
+import client from 'prom-client';
+import { DEFAULT_SETTINGS, orgSettingsSchema } from '../domain/organization.js';
+import type { Logger } from '../observability/logger.js';
+import { alertStates, armAlert, countRefusals, organizationsWithStaleAlerts, rearmAlert, seatUsage } from '../storage/billing.js';
+import { findOrganization } from '../storage/organizations.js';
+import type { ServiceContext } from './context.js';
+import { requireOrgId } from './billing.js';
+import { notFound } from '../domain/errors.js';
+
+export interface SeatAlert {
+  type: 'seat.utilization_alert';
+  orgId: string;
+  orgName: string;
+  seatType: string;
+  assigned: number;
+  allocated: number;
+  utilization: number;
+  threshold: number;
+  at: string;
+}
+
+export interface SeatMonitorOptions {
+  logger: Logger;
+  /** Where the counters are registered (the app's /metrics registry). */
+  registry: client.Registry;
+  webhookTimeoutMs?: number;
+}
+
+export class SeatMonitor {
+  private readonly alerts: client.Counter<'seat_type'>;
+  private readonly webhooks: client.Counter<'outcome'>;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly options: SeatMonitorOptions) {
+    this.alerts = new client.Counter({
+      name: 'seatgate_seat_alerts_total',
+      help: 'Seat utilization alerts (upward crossings of an organization\'s threshold) by seat type',
+      labelNames: ['seat_type'] as const,
+      registers: [options.registry],
+    });
+    this.webhooks = new client.Counter({
+      name: 'seatgate_seat_alert_webhooks_total',
+      help: 'Seat alert webhook deliveries by outcome (sent, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [options.registry],
+    });
+  }
+
+  /** Checks one organization's seat types; returns the alerts raised by this call. */
+  async check(ctx: ServiceContext, orgId: string): Promise<SeatAlert[]> {
+    const org = await findOrganization(ctx.db, orgId);
+    if (!org || org.status !== 'active') return [];
+    const settings = orgSettingsSchema.safeParse(org.settings);
+    const threshold = settings.success ? settings.data.utilizationAlertThreshold : DEFAULT_SETTINGS.utilizationAlertThreshold;
+    const webhookUrl = settings.success ? settings.data.alertWebhookUrl : null;
+    const { allocations } = await seatUsage(ctx.db, orgId);
+    const raised: SeatAlert[] = [];
+    for (const row of allocations) {
+      if (isAlerting(row.assigned, row.allocated, threshold)) {
+        if (!(await armAlert(ctx.db, orgId, row.seat_type))) continue;
+        const alert: SeatAlert = {
+          type: 'seat.utilization_alert', orgId, orgName: org.name, seatType: row.seat_type,
+          assigned: row.assigned, allocated: row.allocated, utilization: row.assigned / row.allocated, threshold,
+          at: ctx.now().toISOString(),
+        };
+        raised.push(alert);
+        this.emit(alert, webhookUrl);
+      } else if (await rearmAlert(ctx.db, orgId, row.seat_type)) {
+        this.options.logger.info('seat utilization back below the alert threshold', {
+          event: 'seat.utilization_rearmed', orgId, seatType: row.seat_type, assigned: row.assigned, allocated: row.allocated, threshold,
+        });
+      }
+    }
+    return raised;
+  }
+
+  /** Resolves when every webhook started so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private emit(alert: SeatAlert, webhookUrl: string | null): void {
+    this.options.logger.warn('seat utilization crossed the alert threshold', { event: alert.type, ...alert });
+    this.alerts.inc({ seat_type: alert.seatType });
+    if (!webhookUrl) return;
+    const delivery = this.post(webhookUrl, alert).finally(() => this.pending.delete(delivery));
+    this.pending.add(delivery);
+  }
+
+  private async post(url: string, alert: SeatAlert): Promise<void> {
+    const log = { event: 'seat.alert_webhook', orgId: alert.orgId, seatType: alert.seatType, host: hostOf(url) };
+    try {
+      if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('the webhook URL must be http:// or https://');
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'seatgate' },
+        body: JSON.stringify(alert),
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? 5000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`the webhook answered ${response.status}`);
+      this.webhooks.inc({ outcome: 'sent' });
+      this.options.logger.info('seat alert webhook delivered', { ...log, status: response.status });
+    } catch (error) {
+      this.webhooks.inc({ outcome: 'failed' });
+      this.options.logger.error('seat alert webhook failed', { ...log, error: String((error as Error)?.message ?? error) });
+    }
+  }
+}
+
+export function isAlerting(assigned: number, allocated: number, threshold: number): boolean {
+  return allocated > 0 && assigned / allocated >= threshold;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host; // never the path or query, which may carry a secret
+  } catch {
+    return '(invalid)';
+  }
+}
+
+// The monitor travels with the service context (it needs the logger and the app's metrics
+// registry, which the context does not carry). Without one (the CLI, most tests) nothing is
+// checked and no alert state changes: the server's sweep alerts later.
+export type MonitoredContext = ServiceContext & { seatMonitor?: SeatMonitor };
+
+export function withSeatMonitor<T extends ServiceContext>(ctx: T, monitor: SeatMonitor): T & { seatMonitor: SeatMonitor } {
+  return Object.assign(ctx, { seatMonitor: monitor });
+}
+
+export function seatMonitorOf(ctx: ServiceContext): SeatMonitor | undefined {
+  return (ctx as MonitoredContext).seatMonitor;
+}
+
+/**
+ * THE HOOK: call after a commit that changed seats of `orgId`. Never throws; callers do not
+ * await it (the returned promise is for tests). Webhooks are sent in the background.
+ */
+export function afterSeatsChanged(ctx: ServiceContext, orgId: string): Promise<SeatAlert[]> {
+  const monitor = seatMonitorOf(ctx);
+  if (!monitor) return Promise.resolve([]);
+  return monitor.check(ctx, orgId).catch(() => []);
+}
+
+/** The periodic catch-up: re-checks the organizations whose alert state is stale. */
+export async function sweepSeatAlerts(ctx: ServiceContext): Promise<number> {
+  const monitor = seatMonitorOf(ctx);
+  if (!monitor) return 0;
+  let raised = 0;
+  for (const orgId of await organizationsWithStaleAlerts(ctx.db, DEFAULT_SETTINGS.utilizationAlertThreshold)) {
+    raised += (await monitor.check(ctx, orgId)).length;
+  }
+  return raised;
+}
+
+/** Seat monitoring for admins: per type allocation, assigned, free, utilization, alert state. */
+export async function seatUtilization(ctx: ServiceContext, orgId: string) {
+  const org = await findOrganization(ctx.db, requireOrgId(orgId));
+  if (!org) throw notFound(`no organization ${orgId}`);
+  const settings = orgSettingsSchema.safeParse(org.settings);
+  const threshold = settings.success ? settings.data.utilizationAlertThreshold : DEFAULT_SETTINGS.utilizationAlertThreshold;
+  const [{ allocations, pending }, states, blockedThisTerm] = await Promise.all([
+    seatUsage(ctx.db, orgId), alertStates(ctx.db, orgId), countRefusals(ctx.db, orgId, org.term_start),
+  ]);
+  const alerting = new Set(states.filter((s) => s.alerting).map((s) => s.seat_type));
+  const order = ctx.plans.find(org.plan)?.seatTypes ?? [];
+  return {
+    threshold,
+    pending,
+    blockedThisTerm,
+    seatTypes: [...allocations]
+      .sort((a, b) => order.indexOf(a.seat_type) - order.indexOf(b.seat_type))
+      .map((row) => ({
+        seatType: row.seat_type,
+        allocated: row.allocated,
+        assigned: row.assigned,
+        free: row.allocated - row.assigned,
+        utilization: row.allocated > 0 ? row.assigned / row.allocated : 0,
+        alerting: alerting.has(row.seat_type),
+      })),
+  };
+}

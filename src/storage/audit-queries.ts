@@ -1,0 +1,49 @@
+// Reading the audit trail: newest first, keyset-paged by the event id.
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export interface AuditFilter {
+  actionPrefix?: string;
+  memberId?: string;
+  /** Keyset: events older than this id. */
+  beforeId?: string;
+  limit: number;
+}
+
+/** `%`, `_` and `\` are literal in a prefix typed by an admin. */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listAuditEvents(db: Db, orgId: string, filter: AuditFilter) {
+  let query = db.selectFrom('audit_events')
+    .select(['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after', 'reason'])
+    .where('org_id', '=', orgId);
+  if (filter.actionPrefix) query = query.where('action', 'like', likePrefix(filter.actionPrefix));
+  if (filter.memberId) query = query.where('subject_type', '=', 'member').where('subject_id', '=', filter.memberId);
+  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/**
+ * Refusals recorded by the gate in the last `days` days (database clock, the one that stamped
+ * them): the total and per exhausted seat type (a refusal naming two types counts for both).
+ */
+export async function refusalCounts(db: Db, orgId: string, days: number) {
+  const since = sql<Date>`now() - make_interval(days => ${days})`;
+  const total = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId).where('action', '=', 'seat.refused').where('at', '>=', since)
+    .executeTakeFirstOrThrow();
+  const byType = await sql<{ seat_type: string; n: number }>`
+    select t.seat_type, count(*)::int as n
+    from audit_events e
+    cross join lateral jsonb_array_elements_text(
+      case when jsonb_typeof(e.reason -> 'exhausted') = 'array' then e.reason -> 'exhausted' else '[]'::jsonb end
+    ) as t(seat_type)
+    where e.org_id = ${orgId} and e.action = 'seat.refused' and e.at >= ${since}
+    group by t.seat_type`.execute(db);
+  return {
+    total: Number(total.n),
+    bySeatType: Object.fromEntries(byType.rows.map((row) => [row.seat_type, Number(row.n)])) as Record<string, number>,
+  };
+}

@@ -1,0 +1,74 @@
+// Reading members for the admin API and finding them at JIT login. Every query is scoped by the
+// organization id.
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { SeatState } from '../domain/organization.js';
+
+const MEMBER_COLUMNS = [
+  'id', 'user_name', 'external_id', 'active', 'role', 'source', 'seat_state', 'seat_type', 'seat_reason',
+  'pending_since', 'unassigned_by_admin', 'idp_group_ids', 'attributes', 'created_at', 'updated_at',
+] as const;
+
+export interface MemberListFilter {
+  seatState?: SeatState;
+  seatType?: string;
+  /** Keyset: members whose lower(userName) sorts after this one. */
+  afterUserName?: string;
+  limit: number;
+}
+
+/** A page of members in lower(userName) order (unique per organization, so the order is stable). */
+export async function listMembersPage(db: Db, orgId: string, filter: MemberListFilter) {
+  let query = db.selectFrom('members').select(MEMBER_COLUMNS)
+    .select(sql<string>`lower(user_name)`.as('sort_key'))
+    .where('org_id', '=', orgId);
+  if (filter.seatState) query = query.where('seat_state', '=', filter.seatState);
+  if (filter.seatType) query = query.where('seat_type', '=', filter.seatType);
+  if (filter.afterUserName !== undefined) query = query.where(sql`lower(user_name)`, '>', filter.afterUserName);
+  return query.orderBy(sql`lower(user_name)`).limit(filter.limit).execute();
+}
+
+/** How many members match the filter (the same WHERE as the page, without the keyset). */
+export async function countMembers(db: Db, orgId: string, filter: Omit<MemberListFilter, 'afterUserName' | 'limit'>): Promise<number> {
+  let query = db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId);
+  if (filter.seatState) query = query.where('seat_state', '=', filter.seatState);
+  if (filter.seatType) query = query.where('seat_type', '=', filter.seatType);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+export async function findMemberDetail(db: Db, orgId: string, memberId: string) {
+  return db.selectFrom('members').select(MEMBER_COLUMNS)
+    .where('org_id', '=', orgId).where('id', '=', memberId).executeTakeFirst();
+}
+
+export type MemberDetailRow = NonNullable<Awaited<ReturnType<typeof findMemberDetail>>>;
+
+/** The SCIM groups a member belongs to. */
+export async function groupsOfMember(db: Db, orgId: string, memberId: string) {
+  return db.selectFrom('group_members as x')
+    .innerJoin('groups as g', (join) => join.onRef('g.org_id', '=', 'x.org_id').onRef('g.id', '=', 'x.group_id'))
+    .select(['g.id', 'g.display_name', 'g.external_id'])
+    .where('x.org_id', '=', orgId).where('x.member_id', '=', memberId)
+    .orderBy('g.display_name').execute();
+}
+
+const LOGIN_COLUMNS = ['id', 'user_name', 'external_id', 'active', 'source', 'seat_state', 'seat_type', 'idp_group_ids'] as const;
+
+/** The member an IdP subject id names (exact match on externalId), locked for the login. */
+export async function findMemberByExternalIdForUpdate(db: Db, orgId: string, externalId: string) {
+  return db.selectFrom('members').select(LOGIN_COLUMNS)
+    .where('org_id', '=', orgId).where('external_id', '=', externalId).forUpdate().executeTakeFirst();
+}
+
+/** The member with this userName, compared case-insensitively (as the unique index does). */
+export async function findMemberByUserNameForUpdate(db: Db, orgId: string, userName: string) {
+  return db.selectFrom('members').select(LOGIN_COLUMNS)
+    .where('org_id', '=', orgId).where(sql`lower(user_name)`, '=', userName.toLowerCase()).forUpdate().executeTakeFirst();
+}
+
+export type LoginMemberRow = NonNullable<Awaited<ReturnType<typeof findMemberByExternalIdForUpdate>>>;
+
+export async function setIdpGroupIds(db: Db, orgId: string, memberId: string, idpGroupIds: string[]): Promise<void> {
+  await db.updateTable('members').set({ idp_group_ids: idpGroupIds, updated_at: sql`now()` })
+    .where('org_id', '=', orgId).where('id', '=', memberId).execute();
+}
