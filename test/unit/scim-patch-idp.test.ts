@@ -186,6 +186,7 @@ describe('Entra ID, default dialect', () => {
     it.each<[string, unknown]>([
       ['remove on the URN path', { op: 'Remove', path: `${ENT}:manager` }],
       ['remove manager[value eq "id"]', { op: 'remove', path: `${ENT}:manager[value eq "m1"]` }],
+      ['remove with Entra\'s unqualified manager[value eq "id"]', { op: 'remove', path: 'manager[value eq "m1"]' }],
       ['replace with {"value":""}', { op: 'Replace', path: `${ENT}:manager`, value: { value: '' } }],
     ])('removed by %s', (_title, operation) => {
       expect(run('User', withManager(), ops(operation))).toMatchObject({ changed: true, resource: { [ENT]: { department: 'R&D' } } });

@@ -326,7 +326,7 @@ describe('envelope and path errors', () => {
     ['an empty path', body({ op: 'add', path: '', value: 'x' }), 'invalidPath'],
     ['an unknown attribute', body({ op: 'add', path: 'colour', value: 'x' }), 'invalidPath'],
     ['an unknown sub-attribute', body({ op: 'add', path: 'name.colour', value: 'x' }), 'invalidPath'],
-    ['an extension attribute without its URN', body({ op: 'add', path: 'employeeNumber', value: 'x' }), 'invalidPath'],
+    ['an attribute no schema defines', body({ op: 'add', path: 'employeeNumbr', value: 'x' }), 'invalidPath'],
     ['an unknown no-path key', body({ op: 'replace', value: { colour: 'x' } }), 'invalidPath'],
     ['a sub-attribute of a multi-valued attribute without filter', body({ op: 'replace', path: 'emails.value', value: 'x' }), 'invalidPath'],
     ['a filter on a simple attribute', body({ op: 'replace', path: 'userName[value eq "x"]', value: 'x' }), 'invalidPath'],

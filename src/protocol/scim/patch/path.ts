@@ -20,6 +20,19 @@ function closingBracket(text: string, open: number): number {
   throw invalidPath(`"${text}": the "[" has no closing "]"`);
 }
 
+/**
+ * Entra removes a manager with the unqualified path `manager[value eq "…"]` although `manager`
+ * belongs to the enterprise extension. An unqualified name the core schema lacks resolves to the
+ * extension that defines it — only when exactly one does, so nothing ambiguous is guessed.
+ */
+function resolveInOneExtension(type: ResourceType, attrPath: string) {
+  if (attrPath.toLowerCase().startsWith('urn:')) return undefined;
+  const matches = schemasOf(type).filter((entry) => entry.extension)
+    .map((entry) => resolveAttribute(type, `${entry.schema}:${attrPath}`))
+    .filter((resolved) => resolved !== undefined);
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
 export function parsePatchPath(type: ResourceType, text: string): PatchTarget {
   const path = text.trim();
   if (path === '') throw invalidPath('the path is empty');
@@ -31,7 +44,7 @@ export function parsePatchPath(type: ResourceType, text: string): PatchTarget {
 
   const open = path.indexOf('[');
   const attrPath = open < 0 ? path : path.slice(0, open);
-  const resolved = resolveAttribute(type, attrPath);
+  const resolved = resolveAttribute(type, attrPath) ?? resolveInOneExtension(type, attrPath);
   if (!resolved) throw invalidPath(`"${text}": no attribute "${attrPath}" in a ${type}`);
   const target: AttributeTarget = {
     kind: 'attribute', path: text, schema: resolved.schema, extension: resolved.extension, attribute: resolved.attribute,
