@@ -36,6 +36,18 @@ export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 
 export const DEFAULT_SETTINGS: OrgSettings = orgSettingsSchema.parse({});
 
+/**
+ * Whether an organization's subscription is over on `today` (ISO date): its status says so, or
+ * its term has ended and it was not going to renew (cancelled, or auto-renew off) — even before
+ * the periodic renewal check has marked it. After that the gate refuses every seat and
+ * provisioning writes are refused.
+ */
+export function orgHasEnded(
+  org: { status: string; autoRenew: boolean; cancelAtTermEnd: boolean; termEnd: string }, today: string,
+): boolean {
+  return org.status === 'ended' || ((!org.autoRenew || org.cancelAtTermEnd) && org.termEnd <= today);
+}
+
 /** An annual term covers [termStart, termEnd): termEnd is the renewal date. */
 export function termEndFor(termStart: string): string {
   return addYears(termStart, 1);

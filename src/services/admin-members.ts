@@ -15,6 +15,7 @@ import { findOrganization, listAllocations } from '../storage/organizations.js';
 import { inTransaction } from '../storage/transactions.js';
 import { changeSeat, loadGateOrg, recordRefusal } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
+import { thenCheckSeats } from './monitoring.js';
 
 export interface SeatReasonView {
   kind: string | null;
@@ -167,10 +168,10 @@ export async function assignSeat(
   ctx: ServiceContext, orgId: string, memberId: string, target: string, actor: Actor,
 ): Promise<AssignSeatResult> {
   if (!isUuid(memberId)) throw notFound(`no member ${memberId}`);
-  return inTransaction(ctx.db, async (trx): Promise<AssignSeatResult> => {
+  return thenCheckSeats(ctx, orgId, inTransaction(ctx.db, async (trx): Promise<AssignSeatResult> => {
     const member = await findMemberDetail(trx, orgId, memberId);
     if (!member) throw notFound(`no member ${memberId}`);
-    const org = await loadGateOrg(trx, ctx.plans, orgId);
+    const org = await loadGateOrg(trx, ctx, orgId);
     const change = await changeSeat(trx, org, memberId, target, actor);
     if (change.outcome !== 'refused') {
       const after = change.outcome === 'changed' ? await findMemberDetail(trx, orgId, memberId) : member;
@@ -180,5 +181,5 @@ export async function assignSeat(
     // changeSeat wrote nothing when refusing, so the refusal can be recorded in this transaction.
     await recordRefusal(trx, orgId, { trigger: 'admin_assign', actor, exhausted: change.exhausted, subject: member.user_name, memberId });
     return { ok: false, cause: 'no_seat_available', message: change.message, seatType: target, quote: await quoteOneSeat(ctx, trx, orgId, target) };
-  });
+  }));
 }

@@ -39,7 +39,7 @@ export interface SeatOverview {
 export async function seatOverview(ctx: ServiceContext, orgId: string): Promise<SeatOverview> {
   const row = isUuid(orgId) ? await findOrganization(ctx.db, orgId) : undefined;
   if (!row) throw notFound(`no organization ${orgId}`);
-  const org = await loadGateOrg(ctx.db, ctx.plans, orgId);
+  const org = await loadGateOrg(ctx.db, ctx, orgId);
   const allocations = await listAllocations(ctx.db, orgId);
   const pending = await pendingCounts(ctx.db, orgId);
   const refusals = await refusalCounts(ctx.db, orgId, BLOCKED_WINDOW_DAYS);
@@ -81,7 +81,7 @@ export async function setAllocation(
   if (!Number.isSafeInteger(count) || count < 0) throw invalidInput(`the seat count must be a whole number ≥ 0, got ${count}`);
   if (!isUuid(orgId) || !(await findOrganization(ctx.db, orgId))) throw notFound(`no organization ${orgId}`);
   return inTransaction(ctx.db, async (trx) => {
-    const org = await loadGateOrg(trx, ctx.plans, orgId);
+    const org = await loadGateOrg(trx, ctx, orgId);
     if (!org.seatTypes.includes(seatType)) {
       throw invalidInput(`plan ${org.plan} has no seat type "${seatType}"; its seat types are ${org.seatTypes.join(', ')}`);
     }

@@ -22,6 +22,7 @@ import { DomainError } from '../domain/errors.js';
 import { createMember } from './members.js';
 import { admit, loadGateOrg, recordRefusal, reevaluate } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
+import { thenCheckSeats } from './monitoring.js';
 
 export interface JitClaims {
   subject: string;
@@ -80,7 +81,7 @@ async function loginExisting(ctx: ServiceContext, orgId: string, claims: JitClai
       if (!member) return undefined;
       if (member.external_id !== claims.subject) await recordLinkOnce(trx, orgId, member, claims.subject, actor);
     }
-    const org = await loadGateOrg(trx, ctx.plans, orgId);
+    const org = await loadGateOrg(trx, ctx, orgId);
 
     const groups = uniqueGroups(claims);
     let groupsChanged = false;
@@ -119,7 +120,7 @@ async function loginExisting(ctx: ServiceContext, orgId: string, claims: JitClai
 }
 
 async function createAtLogin(ctx: ServiceContext, orgId: string, claims: JitClaims, actor: Actor): Promise<JitDecision> {
-  const org = await loadGateOrg(ctx.db, ctx.plans, orgId);
+  const org = await loadGateOrg(ctx.db, ctx, orgId);
   if (!org.active) return { decision: 'deny', reason: 'org_inactive', message: MESSAGES.org_inactive };
   const name = {
     ...(claims.name ? { formatted: claims.name } : {}),
@@ -150,7 +151,11 @@ async function createAtLogin(ctx: ServiceContext, orgId: string, claims: JitClai
  * One login. Two first logins of the same person at once: the second create hits the unique
  * externalId/userName and is retried once as a login of the member the first one created.
  */
-export async function jitLogin(ctx: ServiceContext, orgId: string, credentialId: string, claims: JitClaims): Promise<JitDecision> {
+export function jitLogin(ctx: ServiceContext, orgId: string, credentialId: string, claims: JitClaims): Promise<JitDecision> {
+  return thenCheckSeats(ctx, orgId, login(ctx, orgId, credentialId, claims));
+}
+
+async function login(ctx: ServiceContext, orgId: string, credentialId: string, claims: JitClaims): Promise<JitDecision> {
   const actor: Actor = { type: 'jit', credentialId };
   for (let attempt = 1; ; attempt += 1) {
     const existing = await loginExisting(ctx, orgId, claims, actor);

@@ -17,6 +17,7 @@ import { findOrganization, listAllocations } from '../storage/organizations.js';
 import { inTransaction } from '../storage/transactions.js';
 import { admit, loadGateOrg, reevaluate, type GateOrg } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
+import { thenCheckSeats } from './monitoring.js';
 
 export type MappingRole = Exclude<Role, 'primary_owner'>;
 
@@ -141,7 +142,7 @@ const mappingFields = (row: MappingRow) => ({
  * the gate, deferred downgrade) for seated ones — and a summary of what moved.
  */
 async function applyChange(trx: Db, ctx: ServiceContext, orgId: string, change: MappingChange, actor: Actor) {
-  const org = await loadGateOrg(trx, ctx.plans, orgId);
+  const org = await loadGateOrg(trx, ctx, orgId);
   const allocationsBefore = await listAllocations(trx, orgId);
   // Which members are affected does not depend on the mapping itself, only on the group ids.
   const groupIdsOf = async () => {
@@ -224,7 +225,7 @@ export async function saveMappingChange(
   ctx: ServiceContext, orgId: string, change: MappingChange, actor: Actor,
 ): Promise<MappingChangeResult> {
   await requireOrg(ctx, orgId);
-  return inTransaction(ctx.db, (trx) => applyChange(trx, ctx, orgId, change, actor));
+  return thenCheckSeats(ctx, orgId, inTransaction(ctx.db, (trx) => applyChange(trx, ctx, orgId, change, actor)));
 }
 
 /** Thrown only to roll the dry run back; never leaves this module. */

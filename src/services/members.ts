@@ -72,7 +72,7 @@ export async function insertMemberThroughGate(
     source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
   });
   if (!input.active) return { memberId, admission: null };
-  const admission = await admit(trx, await loadGateOrg(trx, ctx.plans, orgId), memberId, trigger, actor);
+  const admission = await admit(trx, await loadGateOrg(trx, ctx, orgId), memberId, trigger, actor);
   if (admission.outcome === 'refused') throw new SeatRefused(admission);
   return { memberId, admission };
 }

@@ -164,6 +164,13 @@ export function afterSeatsChanged(ctx: ServiceContext, orgId: string): Promise<S
   return monitor.check(ctx, orgId).catch(() => []);
 }
 
+/** Runs `work` (a committed seat change) and then the alert check, without waiting for it. */
+export async function thenCheckSeats<T>(ctx: ServiceContext, orgId: string, work: Promise<T>): Promise<T> {
+  const value = await work;
+  void afterSeatsChanged(ctx, orgId);
+  return value;
+}
+
 /** The periodic catch-up: re-checks the organizations whose alert state is stale. */
 export async function sweepSeatAlerts(ctx: ServiceContext): Promise<number> {
   const monitor = seatMonitorOf(ctx);

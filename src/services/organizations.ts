@@ -84,7 +84,7 @@ export async function createOrganization(
       seatState: 'pending', seatType: null, seatReason: { kind: 'new' }, source: 'admin',
       attributes: { emails: [{ value: ownerEmail, type: 'work', primary: true }] },
     });
-    await admit(trx, await loadGateOrg(trx, ctx.plans, orgId), ownerId, 'org_create', actor);
+    await admit(trx, await loadGateOrg(trx, ctx, orgId), ownerId, 'org_create', actor);
 
     const scim = await createCredentialIn(trx, { orgId, kind: 'scim', label: 'initial SCIM token' });
     const admin = await createCredentialIn(trx, { orgId, kind: 'admin', memberId: ownerId, label: 'primary owner' });

@@ -115,7 +115,7 @@ export async function purchaseSeats(
         kind: 'purchase', currency: org.currency, issuedAt: ctx.now(), termStart: org.term_start, termEnd: org.term_end,
         idempotencyKey: key, requestHash: key ? hash : null, actor, lines: [{ ...line, seatType }],
       });
-      const served = await servePending(trx, await loadGateOrg(trx, ctx.plans, orgId), 'seats_added', actor);
+      const served = await servePending(trx, await loadGateOrg(trx, ctx, orgId), 'seats_added', actor);
       const invoice = await loadInvoice(trx, orgId, invoiceId);
       const seats = await seatsOf(trx, orgId, seatType);
       if (options.preview) {

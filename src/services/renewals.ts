@@ -219,7 +219,7 @@ async function renewOnce(trx: Db, ctx: ServiceContext, org: OrganizationRow, act
   });
 
   // 4. Anyone waiting gets a seat that is now free (including those just unseated, on another type).
-  const servedPending = await servePending(trx, await loadGateOrg(trx, ctx.plans, org.id), 'seats_added', actor);
+  const servedPending = await servePending(trx, await loadGateOrg(trx, ctx, org.id), 'seats_added', actor);
   const seats = Object.fromEntries(renewal.seats.map((seat) => [seat.seatType, seat.allocated]));
   const totalMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0);
   const invoice = await trx.selectFrom('invoices').select('number').where('org_id', '=', org.id).where('id', '=', invoiceId).executeTakeFirstOrThrow();

@@ -11,7 +11,8 @@ import {
   type Candidate, type MappingMatch, type SeatReasonKind, type SeatTarget,
 } from '../domain/seat-choice.js';
 import { notFound, invalidInput } from '../domain/errors.js';
-import { orgSettingsSchema, type OrgSettings } from '../domain/organization.js';
+import { orgHasEnded, orgSettingsSchema, type OrgSettings } from '../domain/organization.js';
+import { toIsoDate } from '../domain/dates.js';
 import type { PlanCatalog } from '../domain/plans.js';
 import type { Db } from '../storage/database.js';
 import { findOrganization } from '../storage/organizations.js';
@@ -40,15 +41,18 @@ export type Admission =
   | { outcome: 'refused'; cause: 'no_seat_available'; exhausted: string[]; message: string }
   | { outcome: 'refused'; cause: 'org_inactive'; message: string };
 
-export async function loadGateOrg(db: Db, plans: PlanCatalog, orgId: string): Promise<GateOrg> {
+export async function loadGateOrg(db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string): Promise<GateOrg> {
   const org = await findOrganization(db, orgId);
   if (!org) throw notFound(`no organization ${orgId}`);
+  const ended = orgHasEnded({
+    status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
+  }, toIsoDate(ctx.now()));
   return {
     id: org.id,
     plan: org.plan,
-    seatTypes: plans.get(org.plan).seatTypes,
+    seatTypes: ctx.plans.get(org.plan).seatTypes,
     settings: orgSettingsSchema.parse(org.settings),
-    active: org.status === 'active',
+    active: !ended,
   };
 }
 

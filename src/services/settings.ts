@@ -51,7 +51,7 @@ export async function updateSettings(
     });
     // The gate's trigger vocabulary has no "settings change"; seats that are free are what
     // serves these members, hence `seats_freed`.
-    const servedPending = await servePending(trx, await loadGateOrg(trx, ctx.plans, orgId), 'seats_freed', actor);
+    const servedPending = await servePending(trx, await loadGateOrg(trx, ctx, orgId), 'seats_freed', actor);
     return { settings: after, servedPending };
   });
 }

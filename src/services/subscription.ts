@@ -3,6 +3,7 @@
 // organization ends, its status is 'ended': the gate refuses every seat (loadGateOrg) and
 // writes — SCIM, admin — must be refused through `assertOrgWritable`.
 import { DomainError, notFound } from '../domain/errors.js';
+import { orgHasEnded } from '../domain/organization.js';
 import type { Actor } from '../storage/audit.js';
 import { recordAudit } from '../storage/audit.js';
 import { listReductions, lockOrganization, updateOrganizationTerm, type OrganizationRow } from '../storage/billing.js';
@@ -27,8 +28,10 @@ export type Writability =
 export async function checkOrgWritable(ctx: ServiceContext, orgId: string, db: Db = ctx.db): Promise<Writability> {
   const org = await findOrganization(db, requireOrgId(orgId));
   if (!org) throw notFound(`no organization ${orgId}`);
-  const endsWithoutRenewal = !org.auto_renew || org.cancel_at_term_end;
-  if (org.status === 'ended' || (endsWithoutRenewal && org.term_end <= billingDate(ctx))) {
+  const ended = orgHasEnded({
+    status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
+  }, billingDate(ctx));
+  if (ended) {
     return { writable: false, reason: 'ended', endedOn: org.term_end, message: orgEndedError(org).message };
   }
   return { writable: true };

@@ -97,7 +97,7 @@ describe('utilization alerts', () => {
 
     // Falling back below the threshold by releasing seats re-arms it too.
     await inTransaction(ctx.db, async (trx) => {
-      const gate = await loadGateOrg(trx, ctx.plans, org.orgId);
+      const gate = await loadGateOrg(trx, ctx, org.orgId);
       for (const id of members.slice(0, 3)) await release(trx, gate, id, 'inactive', 'scim_create', { type: 'system' });
     });
     expect(await afterSeatsChanged(ctx, org.orgId)).toEqual([]);
@@ -177,5 +177,23 @@ describe('alert webhook', () => {
     }
     webhook.hang = false;
     expect(await metrics.registry.metrics()).toMatch(/seatgate_seat_alert_webhooks_total\{outcome="failed"\} 2/);
+  });
+});
+
+describe('SCIM writes run the alert check after they commit', () => {
+  it('a SCIM create that crosses the threshold raises one alert', async () => {
+    const { createUser } = await import('../../src/services/scim/users.js');
+    const org = await newOrganization(ctx, { seats: { premium: 4, standard: 0 } }); // the owner holds 1 of 4
+    await setSettings(org.orgId, { utilizationAlertThreshold: 0.75 });
+    const caller = { orgId: org.orgId, actor: { type: 'scim' as const, credentialId: '00000000-0000-0000-0000-000000000009' } };
+    const body = (userName: string) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName });
+    await createUser(ctx, caller, body('one@x.test')); // 2 of 4: below
+    await ctx.seatMonitor.idle();
+    expect(alertsFor(org.orgId)).toHaveLength(0);
+    await createUser(ctx, caller, body('two@x.test')); // 3 of 4: crosses 75 %
+    await createUser(ctx, caller, body('three@x.test')); // 4 of 4: still above, no second alert
+    await eventually(() => alertsFor(org.orgId).length > 0);
+    await ctx.seatMonitor.idle();
+    expect(alertsFor(org.orgId)).toHaveLength(1);
   });
 });

@@ -15,6 +15,7 @@ import { groupIsMapped } from '../../storage/seats.js';
 import { inTransaction } from '../../storage/transactions.js';
 import { reevaluate, type GateOrg } from '../seat-gate.js';
 import type { ServiceContext } from '../context.js';
+import { thenCheckSeats } from '../monitoring.js';
 import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
 
 async function withMembers(db: Db, orgId: string, views: GroupView[], wanted: boolean): Promise<GroupView[]> {
@@ -94,13 +95,13 @@ async function reevaluateMembers(trx: Db, org: GateOrg, caller: ScimCaller, grou
 
 export async function createGroup(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<GroupView> {
   const fields = groupFieldsFromBody(body);
-  const id = await inTransaction(ctx.db, async (trx) => {
+  const id = await thenCheckSeats(ctx, caller.orgId, inTransaction(ctx.db, async (trx) => {
     const org = await writableOrg(trx, ctx, caller.orgId);
     const groupId = await groups.insertGroup(trx, caller.orgId, fields);
     const added = await applyMembership(trx, caller.orgId, groupId, fields.memberIds ? [{ kind: 'add', ids: fields.memberIds }] : []);
     await reevaluateMembers(trx, org, caller, groupId, added);
     return groupId;
-  });
+  }));
   return getGroup(ctx, caller, id, true);
 }
 
@@ -109,7 +110,7 @@ async function changeGroup(
   compute: (current: GroupView) => { fields?: ReturnType<typeof groupFieldsFromResource>; membership: MembershipDelta[] },
 ): Promise<boolean> {
   if (!isUuid(id)) throw notFoundError('Group', id);
-  return inTransaction(ctx.db, async (trx) => {
+  return thenCheckSeats(ctx, caller.orgId, inTransaction(ctx.db, async (trx) => {
     const org = await writableOrg(trx, ctx, caller.orgId);
     const current = await groups.findGroup(trx, caller.orgId, id, true);
     if (!current) throw notFoundError('Group', id);
@@ -120,7 +121,7 @@ async function changeGroup(
     await groups.updateGroup(trx, caller.orgId, id, fields);
     await reevaluateMembers(trx, org, caller, id, changedMembers);
     return true;
-  });
+  }));
 }
 
 const sameGroup = (current: GroupView, fields: ReturnType<typeof groupFieldsFromResource>) =>
@@ -147,7 +148,7 @@ export async function patchGroup(ctx: ServiceContext, caller: ScimCaller, id: st
 
 export async function deleteGroup(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void> {
   if (!isUuid(id)) throw notFoundError('Group', id);
-  await inTransaction(ctx.db, async (trx) => {
+  await thenCheckSeats(ctx, caller.orgId, inTransaction(ctx.db, async (trx) => {
     const org = await writableOrg(trx, ctx, caller.orgId);
     const current = await groups.findGroup(trx, caller.orgId, id, true);
     if (!current) throw notFoundError('Group', id);
@@ -155,5 +156,5 @@ export async function deleteGroup(ctx: ServiceContext, caller: ScimCaller, id: s
     const mapped = await groupIsMapped(trx, caller.orgId, id);
     const former = await groups.deleteGroup(trx, caller.orgId, id);
     if (mapped) for (const memberId of former.sort()) await reevaluate(trx, org, memberId, 'group_change', caller.actor);
-  });
+  }));
 }

@@ -17,6 +17,7 @@ import { jsonEqual } from '../../protocol/scim/patch/json.js';
 import { admit, reevaluate, release, type GateOrg } from '../seat-gate.js';
 import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../members.js';
 import type { ServiceContext } from '../context.js';
+import { thenCheckSeats } from '../monitoring.js';
 import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
 
 async function withGroups(db: Db, orgId: string, views: UserView[], wanted: boolean): Promise<UserView[]> {
@@ -57,7 +58,7 @@ export async function listUsers(ctx: ServiceContext, caller: ScimCaller, query: 
 
 export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<UserView> {
   const fields = userFieldsFromBody(body);
-  const result = await gatedTransaction(ctx, caller.orgId, { subject: fields.userName, trigger: 'scim_create', actor: caller.actor },
+  const result = await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: fields.userName, trigger: 'scim_create', actor: caller.actor },
     async (trx) => {
       await writableOrg(trx, ctx, caller.orgId);
       const { memberId } = await insertMemberThroughGate(trx, ctx, caller.orgId, {
@@ -65,7 +66,7 @@ export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: 
         attributes: fields.attributes, source: 'scim',
       }, 'scim_create', caller.actor);
       return memberId;
-    });
+    }));
   if (!result.ok) throw refusalError(result.admission);
   return getUser(ctx, caller, result.value, true);
 }
@@ -100,7 +101,7 @@ async function changeUser(
   compute: (current: UserView) => UserFields | undefined,
 ): Promise<{ view: UserView; changed: boolean }> {
   if (!isUuid(id)) throw notFoundError('User', id);
-  const result = await gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_reactivate', actor: caller.actor, memberId: id },
+  const result = await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_reactivate', actor: caller.actor, memberId: id },
     async (trx) => {
       const org = await writableOrg(trx, ctx, caller.orgId);
       const current = await users.findUser(trx, caller.orgId, id, true);
@@ -110,7 +111,7 @@ async function changeUser(
       if (!fields) return false; // a no-op changes nothing, not even lastModified
       await applyUserChange(trx, org, caller, current, fields);
       return true;
-    });
+    }));
   if (!result.ok) throw refusalError(result.admission);
   return { view: await getUser(ctx, caller, id, true), changed: result.value };
 }
@@ -136,7 +137,7 @@ export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: str
 /** DELETE releases the seat (serving the pending queue) and removes the member. */
 export async function deleteUser(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void> {
   if (!isUuid(id)) throw notFoundError('User', id);
-  await gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_delete', actor: caller.actor }, async (trx) => {
+  await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_delete', actor: caller.actor }, async (trx) => {
     const org = await writableOrg(trx, ctx, caller.orgId);
     const current = await users.findUser(trx, caller.orgId, id, true);
     if (!current) throw notFoundError('User', id);
@@ -147,5 +148,5 @@ export async function deleteUser(ctx: ServiceContext, caller: ScimCaller, id: st
     }
     await release(trx, org, id, 'deleted', 'scim_delete', caller.actor);
     await users.deleteUser(trx, caller.orgId, id);
-  });
+  }));
 }
