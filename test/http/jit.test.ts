@@ -108,7 +108,7 @@ describe('POST /jit/v1/login', () => {
     const inactive = person();
     const inactiveId = await scimMember(org.orgId, inactive.email, inactive.subject);
     // Deprovisioned by the IdP (active=false): the gate takes the seat back.
-    await inTransaction(t.ctx.db, async (trx) => release(trx, await loadGateOrg(trx, t.ctx.plans, org.orgId), inactiveId, 'inactive', 'group_change', scimActor));
+    await inTransaction(t.ctx.db, async (trx) => release(trx, await loadGateOrg(trx, t.ctx, org.orgId), inactiveId, 'inactive', 'group_change', scimActor));
     await t.ctx.db.updateTable('members').set({ active: false }).where('id', '=', inactiveId).execute();
     const r1 = await login(org.jitSecret, inactive).expect(403);
     expect(r1.body).toEqual({ decision: 'deny', reason: 'inactive', message: expect.stringMatching(/deactivated/), memberId: inactiveId });

@@ -13,7 +13,7 @@ beforeAll(() => { ctx = openTestContext(); });
 afterAll(() => ctx.close());
 
 const admin = { type: 'admin' as const, memberId: '00000000-0000-0000-0000-000000000002' };
-const gateOrg = (orgId: string) => loadGateOrg(ctx.db, ctx.plans, orgId);
+const gateOrg = (orgId: string) => loadGateOrg(ctx.db, ctx, orgId);
 const tx = <T>(fn: Parameters<typeof inTransaction<T>>[1]) => inTransaction(ctx.db, fn);
 const setMode = (orgId: string, onNoSeat: 'block' | 'pending', extra: Record<string, unknown> = {}) =>
   ctx.db.updateTable('organizations').set({ settings: JSON.stringify({ onNoSeat, ...extra }) }).where('id', '=', orgId).execute();
@@ -36,7 +36,7 @@ describe('which seat type (SPEC §4.2)', () => {
     if (!r.ok) throw new Error('unexpected');
     await joinGroup(ctx, org.orgId, byExternalId, r.memberId);
     await ctx.db.updateTable('members').set({ active: true, seat_state: 'pending', pending_since: new Date() }).where('id', '=', r.memberId).execute();
-    const admission = await tx(async (trx) => (await import('../../src/services/seat-gate.js')).admit(trx, await loadGateOrg(trx, ctx.plans, org.orgId), r.memberId, 'scim_reactivate', scimActor));
+    const admission = await tx(async (trx) => (await import('../../src/services/seat-gate.js')).admit(trx, await loadGateOrg(trx, ctx, org.orgId), r.memberId, 'scim_reactivate', scimActor));
     expect(admission).toEqual({ outcome: 'assigned', seatType: 'standard', reason: 'mapping' });
     expect((await memberRow(ctx, org.orgId, r.memberId)).seat_reason).toMatchObject({ kind: 'mapping', mappingIds: [mapping] });
   });
@@ -89,7 +89,7 @@ describe('no seat free (SPEC §4.3)', () => {
     expect(first).toMatchObject({ ok: true, admission: { outcome: 'pending' } });
     if (!first.ok || !second.ok) throw new Error('unexpected');
     expect((await memberRow(ctx, org.orgId, first.memberId)).pending_since).toBeInstanceOf(Date);
-    await tx(async (trx) => release(trx, await loadGateOrg(trx, ctx.plans, org.orgId), holder, 'inactive', 'scim_reactivate', scimActor));
+    await tx(async (trx) => release(trx, await loadGateOrg(trx, ctx, org.orgId), holder, 'inactive', 'scim_reactivate', scimActor));
     expect(await memberRow(ctx, org.orgId, first.memberId)).toMatchObject({ seat_state: 'assigned', seat_type: 'premium', pending_since: null });
     expect((await memberRow(ctx, org.orgId, second.memberId)).seat_state).toBe('pending');
     expect((await memberRow(ctx, org.orgId, holder)).seat_state).toBe('inactive');
@@ -104,7 +104,7 @@ describe('no seat free (SPEC §4.3)', () => {
     const anyone = await addMember(ctx, org.orgId);
     if (!wantsPremium.ok || !anyone.ok) throw new Error('unexpected');
     await ctx.db.updateTable('seat_allocations').set({ allocated: 1 }).where('org_id', '=', org.orgId).where('seat_type', '=', 'standard').execute();
-    const served = await tx(async (trx) => servePending(trx, await loadGateOrg(trx, ctx.plans, org.orgId), 'seats_added', { type: 'operator' }));
+    const served = await tx(async (trx) => servePending(trx, await loadGateOrg(trx, ctx, org.orgId), 'seats_added', { type: 'operator' }));
     expect(served).toBe(1);
     expect((await memberRow(ctx, org.orgId, anyone.memberId)).seat_type).toBe('standard');
     expect((await memberRow(ctx, org.orgId, wantsPremium.memberId)).seat_state).toBe('pending');
@@ -126,7 +126,7 @@ describe('group changes re-evaluate seated members', () => {
     await addMapping(ctx, org.orgId, standardGroup, 'standard');
     const a = await seatedMember(ctx, org.orgId); // premium (last one)
     const b = await seatedMember(ctx, org.orgId); // standard
-    const reeval = (id: string) => tx(async (trx) => reevaluate(trx, await loadGateOrg(trx, ctx.plans, org.orgId), id, 'group_change', scimActor));
+    const reeval = (id: string) => tx(async (trx) => reevaluate(trx, await loadGateOrg(trx, ctx, org.orgId), id, 'group_change', scimActor));
 
     await joinGroup(ctx, org.orgId, premiumGroup, b);
     await reeval(b); // premium is full: b keeps standard, the refusal is recorded
@@ -151,7 +151,7 @@ describe('admin changes (SPEC §4.4)', () => {
     expect((await memberRow(ctx, org.orgId, B)).seat_type).toBe('standard');
     const A = premiumHolders[0]!;
     const change = (id: string, target: string) => tx(async (trx) => changeSeat(trx, await gateOrgIn(trx), id, target, admin));
-    const gateOrgIn = (trx: typeof ctx.db) => loadGateOrg(trx, ctx.plans, org.orgId);
+    const gateOrgIn = (trx: typeof ctx.db) => loadGateOrg(trx, ctx, org.orgId);
 
     expect(await change(B, 'premium')).toMatchObject({ outcome: 'refused', exhausted: ['premium'] });
     expect(await change(A, 'unassigned')).toMatchObject({ outcome: 'changed', seatState: 'unassigned' });
@@ -167,9 +167,9 @@ describe('admin changes (SPEC §4.4)', () => {
   it('keeps an unassigned member unassigned: the admin hold survives deactivation', async () => {
     const org = await newOrganization(ctx, { seats: { premium: 3, standard: 0 } });
     const m = await seatedMember(ctx, org.orgId);
-    await tx(async (trx) => changeSeat(trx, await loadGateOrg(trx, ctx.plans, org.orgId), m, 'unassigned', admin));
+    await tx(async (trx) => changeSeat(trx, await loadGateOrg(trx, ctx, org.orgId), m, 'unassigned', admin));
     expect(await memberRow(ctx, org.orgId, m)).toMatchObject({ seat_state: 'unassigned', unassigned_by_admin: true, seat_type: null });
-    await tx(async (trx) => release(trx, await loadGateOrg(trx, ctx.plans, org.orgId), m, 'inactive', 'scim_reactivate', scimActor));
+    await tx(async (trx) => release(trx, await loadGateOrg(trx, ctx, org.orgId), m, 'inactive', 'scim_reactivate', scimActor));
     expect(await memberRow(ctx, org.orgId, m)).toMatchObject({ seat_state: 'inactive', unassigned_by_admin: true });
   });
 });
