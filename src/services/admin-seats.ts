@@ -79,7 +79,13 @@ export async function setAllocation(
   ctx: ServiceContext, orgId: string, seatType: string, count: number, actor: Actor = { type: 'operator' },
 ): Promise<SetAllocationResult> {
   if (!Number.isSafeInteger(count) || count < 0) throw invalidInput(`the seat count must be a whole number ≥ 0, got ${count}`);
-  if (!isUuid(orgId) || !(await findOrganization(ctx.db, orgId))) throw notFound(`no organization ${orgId}`);
+  const found = isUuid(orgId) ? await findOrganization(ctx.db, orgId) : undefined;
+  if (!found) throw notFound(`no organization ${orgId}`);
+  // SPEC §5: self-serve organizations buy seats (invoiced at once) and schedule reductions for
+  // renewal; only sales-assisted contracts have their allocation set by an operator.
+  if (found.billing_mode !== 'sales_assisted') {
+    throw invalidInput('this organization is self-serve: add seats with `seats purchase` (invoiced) and schedule reductions with `seats reduce`');
+  }
   return inTransaction(ctx.db, async (trx) => {
     const org = await loadGateOrg(trx, ctx, orgId);
     if (!org.seatTypes.includes(seatType)) {

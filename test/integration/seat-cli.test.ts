@@ -15,6 +15,13 @@ async function cli(...argv: string[]) {
 }
 
 describe('seats show / seats set', () => {
+  it('refuses to set the allocation of a self-serve organization (it buys and schedules reductions instead)', async () => {
+    const org = await newOrganization(ctx, { seats: { premium: 2, standard: 3 } });
+    const res = await cli('seats', 'set', '--org', org.orgId, '--type', 'premium', '--count', '1');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/self-serve: add seats with `seats purchase`/);
+  });
+
   it('shows the seat overview as JSON and as a table', async () => {
     const org = await newOrganization(ctx, { seats: { premium: 2, standard: 3 } });
     await seatedMember(ctx, org.orgId);
@@ -32,7 +39,7 @@ describe('seats show / seats set', () => {
   });
 
   it('raises an allocation, serves pending members first-come first-served, and audits it', async () => {
-    const org = await newOrganization(ctx, { seats: { premium: 1, standard: 0 } }); // the owner takes the seat
+    const org = await newOrganization(ctx, { billingMode: 'sales_assisted', seats: { premium: 1, standard: 0 } }); // the owner takes the seat
     await ctx.db.updateTable('organizations').set({ settings: JSON.stringify({ onNoSeat: 'pending' }) }).where('id', '=', org.orgId).execute();
     const waiting = [];
     for (let i = 0; i < 3; i += 1) {
@@ -56,7 +63,7 @@ describe('seats show / seats set', () => {
   });
 
   it('lowers an allocation down to the seats assigned, never below', async () => {
-    const org = await newOrganization(ctx, { seats: { premium: 5, standard: 0 } });
+    const org = await newOrganization(ctx, { billingMode: 'sales_assisted', seats: { premium: 5, standard: 0 } });
     await seatedMember(ctx, org.orgId);
     await seatedMember(ctx, org.orgId); // 3 premium assigned with the owner
     expect((await cli('seats', 'set', '--org', org.orgId, '--type', 'premium', '--count', '3', '--json')).code).toBe(0);
@@ -75,7 +82,7 @@ describe('seats show / seats set', () => {
     [['--type', 'premium', '--count', 'many'], /--count must be a whole number/],
     [['--type', 'premium', '--count', '-1'], /--count must be a whole number|unknown option/],
   ])('fails clearly on %j', async (args, message) => {
-    const org = await newOrganization(ctx);
+    const org = await newOrganization(ctx, { billingMode: 'sales_assisted' });
     const res = await cli('seats', 'set', '--org', org.orgId, ...args);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(message);
@@ -86,7 +93,7 @@ describe('seats show / seats set', () => {
     expect(unknown.code).toBe(1);
     expect(JSON.parse(unknown.stderr).error.code).toBe('not_found');
     expect((await cli('seats', 'set', '--org', 'nope', '--type', 'premium', '--count', '1')).code).toBe(1);
-    const ent = await newOrganization(ctx, { plan: 'enterprise', seats: { enterprise: 20 }, prices: { enterprise: 5000 } });
+    const ent = await newOrganization(ctx, { billingMode: 'sales_assisted', plan: 'enterprise', seats: { enterprise: 20 }, prices: { enterprise: 5000 } });
     const res = await cli('seats', 'set', '--org', ent.orgId, '--type', 'enterprise', '--count', '19');
     expect(res).toMatchObject({ code: 1, stderr: expect.stringMatching(/needs at least 20 seats/) });
   });
