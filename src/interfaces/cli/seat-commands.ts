@@ -1,5 +1,5 @@
-// `seats set` / `seats show`: the operator sets an allocation directly (until seat purchasing
-// lands) and reads the same seat overview as GET /admin/v1/seats.
+// `seats set` / `seats show`: the operator sets the allocation of a sales-assisted contract
+// directly, and reads the same seat overview as GET /admin/v1/seats.
 import type { Command } from 'commander';
 import { seatOverview, setAllocation } from '../../services/admin-seats.js';
 import type { WithContext } from './commands.js';
@@ -10,7 +10,7 @@ export function registerSeatCommands(program: Command, io: Io, withContext: With
   const seats = program.commands.find((command) => command.name() === 'seats')
     ?? program.command('seats').description('seat allocations of an organization');
   seats.command('set')
-    .description('set the allocation of one seat type (never below the seats assigned); raising it serves pending members')
+    .description('sales-assisted contracts: set the allocation of one seat type (never below the seats assigned); raising it serves pending members')
     .requiredOption('--org <orgId>', 'organization id')
     .requiredOption('--type <seatType>', 'seat type of the organization\'s plan')
     .requiredOption('--count <n>', 'the new allocation')
