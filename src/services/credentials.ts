@@ -94,6 +94,20 @@ export async function listCredentialSummaries(ctx: ServiceContext, orgId: string
   }));
 }
 
+// last_used_at is written at most once a minute per credential (touchCredential checks that in
+// SQL too); remembering the last write here spares every other request an UPDATE. Only times are
+// kept, never tokens; the map is bounded.
+const lastTouch = new Map<string, number>();
+const TOUCH_EVERY_MS = 60_000;
+
+function dueForTouch(credentialId: string): boolean {
+  const now = Date.now();
+  if ((lastTouch.get(credentialId) ?? 0) > now - TOUCH_EVERY_MS) return false;
+  if (lastTouch.size > 10_000) lastTouch.clear();
+  lastTouch.set(credentialId, now);
+  return true;
+}
+
 /** The principal behind a bearer token of the expected kind, or undefined. */
 export async function authenticate(ctx: ServiceContext, kind: CredentialKind, token: string): Promise<Principal | undefined> {
   if (kindOfToken(token) !== kind) return undefined;
@@ -101,7 +115,7 @@ export async function authenticate(ctx: ServiceContext, kind: CredentialKind, to
   if (!row || row.kind !== kind) return undefined;
   // An admin token whose member is gone (or demoted to member) no longer authenticates.
   if (kind === 'admin' && (!row.role || !roleAtLeast(row.role, 'admin'))) return undefined;
-  touchCredential(ctx.db, row.org_id, row.id).catch(() => {}); // best effort, off the request path
+  if (dueForTouch(row.id)) touchCredential(ctx.db, row.org_id, row.id).catch(() => {}); // best effort, off the request path
   return { orgId: row.org_id, credentialId: row.id, kind, memberId: row.member_id, role: row.role ?? null };
 }
 

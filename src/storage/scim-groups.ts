@@ -4,6 +4,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
+import { pageWithTotal } from './paging.js';
 import type { GroupView } from '../protocol/scim/representation.js';
 
 type Where = (eb: ExpressionBuilder<Database, 'groups'>) => Expression<SqlBool>;
@@ -27,12 +28,13 @@ export async function findGroup(db: Db, orgId: string, id: string, forUpdate = f
 export async function listGroups(db: Db, orgId: string, where: Where | undefined, sort: GroupSortSpec | undefined, offset: number, limit: number) {
   let base = db.selectFrom('groups').where('groups.org_id', '=', orgId);
   if (where) base = base.where(where);
-  const totalRow = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-  if (limit === 0) return { total: Number(totalRow.n), views: [] as GroupView[] };
-  let page = base.select(COLUMNS);
-  if (sort) page = page.orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
-  const rows = await page.orderBy('groups.created_at').orderBy('groups.id').offset(offset).limit(limit).execute();
-  return { total: Number(totalRow.n), views: (rows as Row[]).map(toView) };
+  const page = () => {
+    let sorted = base.select(COLUMNS);
+    if (sort) sorted = sorted.orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
+    return sorted.orderBy('groups.created_at').orderBy('groups.id').offset(offset).limit(limit).execute();
+  };
+  const { total, rows } = await pageWithTotal(offset, limit, where !== undefined, () => countGroups(db, orgId, where), page);
+  return { total, views: (rows as Row[]).map(toView) };
 }
 
 export async function listGroupsAfter(db: Db, orgId: string, where: Where | undefined, afterId: string | undefined, limit: number) {

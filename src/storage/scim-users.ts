@@ -4,6 +4,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
+import { pageWithTotal } from './paging.js';
 import type { UserView } from '../protocol/scim/representation.js';
 
 type Where = (eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>;
@@ -39,12 +40,19 @@ export interface UserPage { total: number; views: UserView[] }
 export async function listUsers(db: Db, orgId: string, where: Where | undefined, sort: SortSpec | undefined, offset: number, limit: number): Promise<UserPage> {
   let base = db.selectFrom('members').where('members.org_id', '=', orgId);
   if (where) base = base.where(where);
-  const totalRow = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-  if (limit === 0) return { total: Number(totalRow.n), views: [] };
-  let page = base.select(COLUMNS);
-  if (sort) page = page.orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
-  const rows = await page.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).execute();
-  return { total: Number(totalRow.n), views: (rows as Row[]).map(toView) };
+  const page = async () => {
+    if (sort) {
+      const sorted = base.select(COLUMNS).orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
+      return sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).execute();
+    }
+    // In creation order, skipped rows are read from the index alone; only the page's rows are
+    // fetched whole (OFFSET 90000 would otherwise read 90,000 rows from the heap).
+    const ids = base.select('members.id').orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit);
+    return db.selectFrom('members').select(COLUMNS).where('members.org_id', '=', orgId).where('members.id', 'in', ids)
+      .orderBy('members.created_at').orderBy('members.id').execute();
+  };
+  const { total, rows } = await pageWithTotal(offset, limit, where !== undefined, () => countUsers(db, orgId, where), page);
+  return { total, views: (rows as Row[]).map(toView) };
 }
 
 /** Keyset page in id order (RFC 9865 cursors): stable under concurrent inserts and deletes. */
