@@ -28,7 +28,7 @@ function groupWhere(filter: string) {
 
 const attrs = (key: string) => `"members"."attributes" -> '${key}'`;
 const text = (json: string, key: string) => `${json} ->> '${key}'`;
-const str = (json: string, textExpr: string, cmp: string) => `coalesce(jsonb_typeof(${json}) = 'string' and ${cmp.replace('$T', textExpr)}, false)`;
+const str = (json: string, textExpr: string, cmp: string) => `(${cmp.replace('$T', textExpr)} and coalesce(jsonb_typeof(${json}) = 'string', false))`;
 const present = (json: string) => `coalesce(jsonb_typeof(${json}) <> 'null' and ${json} not in ('""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
 const anyOf = (key: string, condition: string) =>
   `exists (select 1 from jsonb_array_elements((case when jsonb_typeof(${attrs(key)}) = 'array' then ${attrs(key)} else '[]'::jsonb end)) as e where ${condition})`;

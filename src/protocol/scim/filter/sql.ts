@@ -65,8 +65,13 @@ function compareColumn(leaf: Extract<Leaf, { kind: 'column' }>, op: Exclude<Comp
 function compareJson(leaf: Extract<Leaf, { kind: 'json' }>, op: Exclude<CompareOp, 'ne'>, operand: Operand): Bool {
   const value = jsonValue(leaf);
   switch (operand.type) {
-    case 'string':
-      return sql<SqlBool>`coalesce(jsonb_typeof(${value}) = 'string' and ${compareText(jsonText(leaf), op, operand.value, leaf.meta.caseExact)}, false)`;
+    case 'string': {
+      // The comparison stands outside the coalesce, so that an expression index such as
+      // lower(attributes -> 'name' ->> 'familyName') can serve it (migration 0004).
+      // Never NULL: an absent attribute makes the comparison NULL and the type test false.
+      const text = compareText(jsonText(leaf), op, operand.value, leaf.meta.caseExact);
+      return sql<SqlBool>`(${text} and coalesce(jsonb_typeof(${value}) = 'string', false))`;
+    }
     case 'boolean':
       // Stored booleans may be JSON booleans or Entra's strings "True"/"False".
       return sql<SqlBool>`coalesce(jsonb_typeof(${value}) in ('boolean', 'string') and lower(${jsonText(leaf)}) = ${String(operand.value)}, false)`;
