@@ -30,7 +30,7 @@ export async function listGroups(db: Db, orgId: string, where: Where | undefined
   if (where) base = base.where(where);
   const page = () => {
     let sorted = base.select(COLUMNS);
-    if (sort) sorted = sorted.orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
+    if (sort) sorted = sorted.orderBy(sort.key, (ob) => (sort.descending ? ob.desc() : ob.asc()).nullsLast());
     return sorted.orderBy('groups.created_at').orderBy('groups.id').offset(offset).limit(limit).execute();
   };
   const { total, rows } = await pageWithTotal(offset, limit, where !== undefined, () => countGroups(db, orgId, where), page);

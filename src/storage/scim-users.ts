@@ -42,7 +42,7 @@ export async function listUsers(db: Db, orgId: string, where: Where | undefined,
   if (where) base = base.where(where);
   const page = async () => {
     if (sort) {
-      const sorted = base.select(COLUMNS).orderBy(sort.key, sort.descending ? sql`desc nulls last` : sql`asc nulls last`);
+      const sorted = base.select(COLUMNS).orderBy(sort.key, (ob) => (sort.descending ? ob.desc() : ob.asc()).nullsLast());
       return sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).execute();
     }
     // In creation order, skipped rows are read from the index alone; only the page's rows are

@@ -23,9 +23,12 @@ describe('credentials', () => {
     const org = await newOrganization(ctx);
     const extra = await createCredential(ctx, { orgId: org.orgId, kind: 'scim', label: 'okta' });
     expect(await authenticate(ctx, 'scim', extra.token)).toBeDefined();
-    // last_used_at is written off the request path; give it a moment.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // last_used_at is written off the request path: wait for it (bounded).
     let listed = await listCredentialSummaries(ctx, org.orgId);
+    for (let i = 0; i < 100 && !listed.find((t) => t.id === extra.id)?.lastUsedAt; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      listed = await listCredentialSummaries(ctx, org.orgId);
+    }
     expect(listed.find((t) => t.id === extra.id)?.lastUsedAt).not.toBeNull();
     await revokeCredentialById(ctx, org.orgId, extra.id);
     expect(await authenticate(ctx, 'scim', extra.token)).toBeUndefined();

@@ -338,6 +338,11 @@ describe('sortKey', () => {
 
 describe('index use', () => {
   it('answers userName eq through the (org_id, lower(user_name)) index', async () => {
+    // With a handful of rows any index on org_id ties; give the organization a realistic size.
+    await sql`insert into members (org_id, user_name, active, seat_state, source)
+              select ${orgId}::uuid, 'filler' || g || '@example.com', false, 'inactive', 'scim'
+              from generate_series(1, 3000) g`.execute(ctx.db);
+    await sql`analyze members`.execute(ctx.db);
     const plan = await ctx.db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
       return trx.selectFrom('members').select('id').where('members.org_id', '=', orgId)
