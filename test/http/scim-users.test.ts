@@ -42,6 +42,19 @@ describe('SCIM Users', () => {
     expect(unquoted.body.totalResults).toBe(1);
   });
 
+  it('finds email values with quotes, backslashes and LIKE characters exactly (the indexed prefilter escapes them)', async () => {
+    const org = await newOrganization(t.ctx);
+    const odd = 'O"Brien\\50%_off@X.com';
+    await scim(org.scimToken).post('/Users', user('odd@x.com', { emails: [{ value: odd, type: 'work' }] })).expect(201);
+    await scim(org.scimToken).post('/Users', user('decoy@x.com', { emails: [{ value: 'OXBrien\\50ab_off@X.com', type: 'work' }] })).expect(201);
+    const q = (filter: string) => scim(org.scimToken).get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200).then((r) => r.body.Resources.map((u: { userName: string }) => u.userName));
+    const literal = JSON.stringify(odd.toLowerCase());
+    expect(await q(`emails[type eq "work"].value eq ${literal}`)).toEqual(['odd@x.com']);
+    expect(await q(`emails.value sw ${JSON.stringify('o"brien\\50%')}`)).toEqual(['odd@x.com']);
+    expect(await q(`emails.value co "%_off"`)).toEqual(['odd@x.com']);
+    expect(await q(`not (emails.value eq ${literal})`)).toEqual(expect.arrayContaining(['decoy@x.com']));
+  });
+
   it.each([
     'userName eq', 'userName xx "a"', 'nosuch eq "a"', 'active gt true', '((userName eq "a")', 'emails[type eq "work"',
   ])('answers 400 invalidFilter for %s', async (filter) => {

@@ -30,6 +30,7 @@ const attrs = (key: string) => `"members"."attributes" -> '${key}'`;
 const text = (json: string, key: string) => `${json} ->> '${key}'`;
 const str = (json: string, textExpr: string, cmp: string) => `(${cmp.replace('$T', textExpr)} and coalesce(jsonb_typeof(${json}) = 'string', false))`;
 const present = (json: string) => `coalesce(jsonb_typeof(${json}) <> 'null' and ${json} not in ('""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
+const emailLike = (param: string) => `lower(jsonb_path_query_array("members"."attributes", '$.emails[*].value')::text) like lower(${param})`;
 const anyOf = (key: string, condition: string) =>
   `exists (select 1 from jsonb_array_elements((case when jsonb_typeof(${attrs(key)}) = 'array' then ${attrs(key)} else '[]'::jsonb end)) as e where ${condition})`;
 const elemStr = (key: string, cmp: string) => str(`e.value -> '${key}'`, `e.value ->> '${key}'`, cmp);
@@ -89,18 +90,19 @@ describe('compileFilter: User SQL', () => {
     [`${ENTERPRISE}:manager[value eq "m"]`,
       str(`${attrs(ENTERPRISE)} -> 'manager' -> 'value'`, `${attrs(ENTERPRISE)} -> 'manager' ->> 'value'`, 'lower($T) = lower($1)'), ['m']],
     // Multi-valued: any value matches; `emails eq` reads emails.value; ne is "no value equals".
-    ['emails eq "a@x"', anyOf('emails', elemStr('value', 'lower($T) = lower($1)')), ['a@x']],
-    ['emails.value eq "a@x"', anyOf('emails', elemStr('value', 'lower($T) = lower($1)')), ['a@x']],
-    ['emails.value ne "a@x"', `not (${anyOf('emails', elemStr('value', 'lower($T) = lower($1)'))})`, ['a@x']],
+    // Comparisons on email values carry the indexable prefilter (email-prefilter.ts) before the exact EXISTS.
+    ['emails eq "a@x"', `(${emailLike('$1')} and ${anyOf('emails', elemStr('value', 'lower($T) = lower($2)'))})`, ['%"a@x"%', 'a@x']],
+    ['emails.value eq "a@x"', `(${emailLike('$1')} and ${anyOf('emails', elemStr('value', 'lower($T) = lower($2)'))})`, ['%"a@x"%', 'a@x']],
+    ['emails.value ne "a@x"', `not ((${emailLike('$1')} and ${anyOf('emails', elemStr('value', 'lower($T) = lower($2)'))}))`, ['%"a@x"%', 'a@x']],
     ['emails pr', present(attrs('emails')), []],
     ['emails.value pr', anyOf('emails', present(`e.value -> 'value'`)), []],
     ['emails.primary eq true', anyOf('emails', `coalesce(jsonb_typeof(e.value -> 'primary') in ('boolean', 'string') and lower(e.value ->> 'primary') = $1, false)`), ['true']],
     ['x509Certificates.value eq "AbC"', anyOf('x509Certificates', elemStr('value', '$T = $1')), ['AbC']],
     // Value paths: every condition inside one EXISTS, on the same element.
     ['emails[type eq "work" and value co "@x"]',
-      anyOf('emails', `(${elemStr('type', 'lower($T) = lower($1)')} and ${elemStr('value', 'lower($T) like lower($2)')})`), ['work', '%@x%']],
+      `(${emailLike('$1')} and ${anyOf('emails', `(${elemStr('type', 'lower($T) = lower($2)')} and ${elemStr('value', 'lower($T) like lower($3)')})`)})`, ['%@x%', 'work', '%@x%']],
     ['emails[type eq "work"].value eq "x"',
-      anyOf('emails', `(${elemStr('type', 'lower($T) = lower($1)')} and ${elemStr('value', 'lower($T) = lower($2)')})`), ['work', 'x']],
+      `(${emailLike('$1')} and ${anyOf('emails', `(${elemStr('type', 'lower($T) = lower($2)')} and ${elemStr('value', 'lower($T) = lower($3)')})`)})`, ['%"x"%', 'work', 'x']],
     ['emails[not (type eq "work")]', anyOf('emails', `not (${elemStr('type', 'lower($T) = lower($1)')})`), ['work']],
     ['emails[type ne "work"]', anyOf('emails', `not (${elemStr('type', 'lower($T) = lower($1)')})`), ['work']],
     ['emails[type eq "work"] and emails[type eq "home"]',
