@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError, forbidden, notFound } from '../domain/errors.js';
 import { toIsoDate } from '../domain/dates.js';
+import type { InvoiceLine } from '../domain/billing/index.js';
 import { isUuid } from '../domain/ids.js';
 import type { Actor } from '../storage/audit.js';
 import type { OrganizationRow } from '../storage/billing.js';
@@ -59,18 +60,7 @@ export interface InvoiceView {
   termEnd: string;
   totalMinor: number;
   idempotencyKey: string | null;
-  lines: {
-    seatType: string;
-    quantity: number;
-    unitPriceMinor: number;
-    periodStart: string;
-    periodEnd: string;
-    wholeMonths: number;
-    partialDays: number;
-    partialMonthDays: number;
-    amountMinor: number;
-    ruleText: string;
-  }[];
+  lines: (Omit<InvoiceLine, 'kind'> & { seatType: string })[];
 }
 
 export function presentInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): InvoiceView {
