@@ -90,7 +90,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`the bundled PostgreSQL did not start on port ${options.port}: ${error ? String(error) : ''}\n${lastLines.join('\n')}`);
+    const output = lastLines.join('\n');
+    if (/Address already in use/.test(output)) {
+      throw new Error(`the bundled PostgreSQL cannot listen on port ${options.port}: another program uses it. `
+        + 'Set SEATGATE_EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use an existing PostgreSQL.');
+    }
+    throw new Error(`the bundled PostgreSQL did not start on port ${options.port}: ${error ? String(error) : ''}\n${output}`);
   }
   const postmasterPid = readPostmaster(pgDir)?.pid;
   await fs.writeFile(ownerFile, JSON.stringify({ ownerPid: process.pid, postmasterPid, port: options.port }));

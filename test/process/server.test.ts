@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { createDatabase, dropDatabase, freePort, uniqueDatabaseName } from '../support/postgres.mjs';
@@ -74,5 +75,24 @@ describe('two servers started at once on one empty external database', () => {
       await client.end();
     }
     await Promise.all(servers.map((server) => { server.child.kill('SIGTERM'); return server.exited(); }));
+  });
+});
+
+describe('a bundled PostgreSQL port already taken', () => {
+  const dataDir = path.resolve(`data/process-port-${process.pid}-${Date.now()}`);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('stops the server with a message that says what to set', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const server = startServerProcess({ DATABASE_URL: undefined, SEATGATE_DATA_DIR: dataDir, SEATGATE_EMBEDDED_PG_PORT: String(port) }, await freePort());
+      running.push(server);
+      expect(await server.exited()).toBe(1);
+      expect(server.output()).toContain(`cannot listen on port ${port}: another program uses it. Set SEATGATE_EMBEDDED_PG_PORT`);
+    } finally {
+      blocker.close();
+    }
   });
 });
