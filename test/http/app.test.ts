@@ -11,6 +11,24 @@ describe('health and metrics', () => {
     await request(t.app).get('/readyz').expect(200, { status: 'ready', database: 'reachable' });
   });
 
+  it('answers /readyz 503 when the database is unreachable', async () => {
+    const { openDatabase } = await import('../../src/storage/database.js');
+    const { createApp } = await import('../../src/interfaces/http/app.js');
+    const { createLogger } = await import('../../src/observability/logger.js');
+    const { createMetrics } = await import('../../src/observability/metrics.js');
+    const nowhere = openDatabase('postgres://nobody:nothing@127.0.0.1:1/none', 1);
+    try {
+      const app = createApp({
+        ctx: { db: nowhere.db, plans: t.ctx.plans, now: () => new Date() }, config: t.ctx.config,
+        logger: createLogger('error', true), metrics: createMetrics(nowhere.pool),
+      });
+      await request(app).get('/readyz').expect(503, { status: 'unavailable', database: 'unreachable' });
+      await request(app).get('/healthz').expect(200);
+    } finally {
+      await nowhere.close();
+    }
+  });
+
   it('exposes request and pool metrics in Prometheus format, labelled by route template', async () => {
     const org = await newOrganization(t.ctx);
     await request(t.app).get('/admin/v1/organization').set('Authorization', `Bearer ${org.adminToken}`).expect(200);

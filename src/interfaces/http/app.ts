@@ -23,7 +23,7 @@ export function createApp({ ctx, config, logger, metrics }: AppDependencies): ex
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxy);
   app.use(requestObservability(logger, metrics));
-  app.use(healthRoutes(ctx.db, metrics));
+  app.use(healthRoutes(ctx, metrics));
   const requireBearer = createAuthenticator(ctx);
   app.use('/scim/v2', scimRouter(ctx, config, requireBearer, logger));
   app.use('/admin/v1', adminRouter(ctx, requireBearer, logger));

@@ -1,20 +1,16 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
-import type { Db } from '../../storage/database.js';
 import type { Metrics } from '../../observability/metrics.js';
+import type { ServiceContext } from '../../services/context.js';
+import { databaseReachable } from '../../services/health.js';
 
-export function healthRoutes(db: Db, metrics: Metrics): Router {
+export function healthRoutes(ctx: ServiceContext, metrics: Metrics): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    try {
-      await withTimeout(sql`select 1`.execute(db), 2000);
-      res.json({ status: 'ready', database: 'reachable' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
-    }
+    if (await databaseReachable(ctx, 2000)) res.json({ status: 'ready', database: 'reachable' });
+    else res.status(503).json({ status: 'unavailable', database: 'unreachable' });
   });
   router.get('/metrics', async (_req, res, next) => {
     try {
@@ -24,11 +20,4 @@ export function healthRoutes(db: Db, metrics: Metrics): Router {
     }
   });
   return router;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), ms);
-    promise.then((value) => { clearTimeout(timer); resolve(value); }, (error) => { clearTimeout(timer); reject(error); });
-  });
 }
