@@ -4,7 +4,7 @@
 // "replace" onto an empty resource — so that type coercion ("True" → true), canonical attribute
 // names, one primary per multi-valued attribute and null handling are written once.
 import {
-  CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, SEATGATE_USER_SCHEMA,
+  CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, SEATGATE_USER_SCHEMA,
   resolveAttribute, schemasOf, type ResourceType,
 } from './attributes.js';
 import { applyPatch, normalizePatchRequest, PATCH_OP_SCHEMA } from './patch/index.js';
@@ -234,4 +234,3 @@ export function groupResource(view: GroupView, baseUrl: string): JsonObject {
   return resource;
 }
 
-export { ENTERPRISE_USER_SCHEMA };

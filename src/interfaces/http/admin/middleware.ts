@@ -1,16 +1,12 @@
 // Shared plumbing of the admin routes: async handlers, role checks, the acting admin.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { forbidden } from '../../../domain/errors.js';
 import { roleAtLeast, type Role } from '../../../domain/organization.js';
 import type { Principal } from '../../../services/credentials.js';
 import type { Actor } from '../../../storage/audit.js';
 import { principalOf } from '../auth.js';
 
-type AsyncHandler = (req: Request, res: Response) => Promise<void>;
-
-/** Runs an async handler, passing failures to the error handler. */
-export const handle = (fn: AsyncHandler): RequestHandler =>
-  (req: Request, res: Response, next: NextFunction) => { fn(req, res).catch(next); };
+export { handle } from '../handle.js';
 
 /** Refuses callers whose role is below `minimum`. */
 export const requireRole = (minimum: Role): RequestHandler => (_req, res, next) => {

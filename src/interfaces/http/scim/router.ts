@@ -17,9 +17,8 @@ import { principalOf, type RequireBearer } from '../auth.js';
 import { RESOURCE_HANDLERS, type ScimResourceHandler } from './resource-types.js';
 import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError } from './respond.js';
 import { bulkRoute } from './bulk.js';
+import { handle } from '../handle.js';
 
-type Handler = (req: Request, res: Response) => Promise<void>;
-const handle = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => { fn(req, res).catch(next); };
 
 const JSON_TYPES = ['application/scim+json', 'application/json', 'application/*+json'];
 
