@@ -3,12 +3,12 @@
 //   total itself — IdP lookups (`userName eq …`, one row or none) never pay for a count;
 // - otherwise the count runs beside the page, not after it.
 export async function pageWithTotal<R>(
-  offset: number, limit: number, filtered: boolean, count: () => Promise<number>, page: () => Promise<R[]>,
+  offset: number, limit: number, lookup: boolean, count: () => Promise<number>, page: () => Promise<R[]>,
 ): Promise<{ total: number; rows: R[] }> {
   if (limit === 0) return { total: await count(), rows: [] };
   const lastPageTotal = (rows: R[]) => (rows.length < limit && (rows.length > 0 || offset === 0) ? offset + rows.length : undefined);
-  if (filtered && offset === 0) {
-    // The shape of a lookup: try the page alone first.
+  if (lookup && offset === 0) {
+    // A filter that matches at most one resource: the page alone tells the total.
     const rows = await page();
     return { total: lastPageTotal(rows) ?? (await count()), rows };
   }

@@ -7,7 +7,8 @@ import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
 import type { GroupView } from '../protocol/scim/representation.js';
 
-type Where = (eb: ExpressionBuilder<Database, 'groups'>) => Expression<SqlBool>;
+/** A compiled filter; `atMostOne` when it can match one resource at most (a lookup). */
+type Where = ((eb: ExpressionBuilder<Database, 'groups'>) => Expression<SqlBool>) & { atMostOne?: boolean };
 export type GroupSortSpec = { key: (eb: ExpressionBuilder<Database, 'groups'>) => Expression<unknown>; descending: boolean };
 
 const COLUMNS = ['groups.id', 'groups.display_name', 'groups.external_id', 'groups.attributes', 'groups.version', 'groups.created_at', 'groups.updated_at'] as const;
@@ -33,7 +34,7 @@ export async function listGroups(db: Db, orgId: string, where: Where | undefined
     if (sort) sorted = sorted.orderBy(sort.key, (ob) => (sort.descending ? ob.desc() : ob.asc()).nullsLast());
     return sorted.orderBy('groups.created_at').orderBy('groups.id').offset(offset).limit(limit).execute();
   };
-  const { total, rows } = await pageWithTotal(offset, limit, where !== undefined, () => countGroups(db, orgId, where), page);
+  const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countGroups(db, orgId, where), page);
   return { total, views: (rows as Row[]).map(toView) };
 }
 

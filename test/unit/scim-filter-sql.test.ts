@@ -267,3 +267,21 @@ describe('sortKey', () => {
     expect((caught as Error).message).toMatch(message);
   });
 });
+
+describe('filters that match at most one resource (lookups: the page alone gives the total)', () => {
+  it.each([
+    ['User', 'userName eq "alice@example.com"', true],
+    ['User', 'externalId eq "00u1"', true],
+    ['User', `id eq "${UUID}"`, true],
+    ['User', 'USERNAME eq "a" and active eq true', true],
+    ['User', 'userName sw "a"', false],
+    ['User', 'userName eq "a" or userName eq "b"', false],
+    ['User', 'not (userName eq "a")', false],
+    ['User', 'emails[type eq "work"].value eq "a@x"', false],
+    ['User', `${ENTERPRISE}:employeeNumber eq "1"`, false],
+    ['Group', 'displayName eq "Sales"', true],
+    ['Group', 'members.value eq "x"', false],
+  ] as const)('%s: %s → %s', (type, filter, expected) => {
+    expect(compileFilter(type, filter).atMostOne).toBe(expected);
+  });
+});

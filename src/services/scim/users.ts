@@ -20,18 +20,12 @@ import type { ServiceContext } from '../context.js';
 import { thenCheckSeats } from '../monitoring.js';
 import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
 
-async function withGroups(db: Db, orgId: string, views: UserView[], wanted: boolean): Promise<UserView[]> {
-  if (!wanted) return views;
-  const groups = await users.groupsOfUsers(db, orgId, views.map((v) => v.id));
-  return views.map((view) => ({ ...view, groups: groups.get(view.id) ?? [] }));
-}
-
 export type UserViewType = UserView;
 
 export async function getUser(ctx: ServiceContext, caller: ScimCaller, id: string, wantGroups: boolean): Promise<UserView> {
-  const view = isUuid(id) ? await users.findUser(ctx.db, caller.orgId, id) : undefined;
+  const view = isUuid(id) ? await users.findUser(ctx.db, caller.orgId, id, { withGroups: wantGroups }) : undefined;
   if (!view) throw notFoundError('User', id);
-  return (await withGroups(ctx.db, caller.orgId, [view], wantGroups))[0]!;
+  return view;
 }
 
 export interface UserList { total: number; views: UserView[]; nextCursor?: string }
@@ -42,18 +36,17 @@ export async function listUsers(ctx: ServiceContext, caller: ScimCaller, query: 
     if (query.sortBy !== undefined) throw badRequest('invalidValue', 'sortBy cannot be combined with cursor pagination: cursors follow id order.');
     const after = decodeCursor(query.cursor);
     const [page, total] = await Promise.all([
-      users.listUsersAfter(ctx.db, caller.orgId, where, after, query.count),
+      users.listUsersAfter(ctx.db, caller.orgId, where, after, query.count, wantGroups),
       users.countUsers(ctx.db, caller.orgId, where),
     ]);
     const last = page.views[page.views.length - 1];
     return {
-      total, views: await withGroups(ctx.db, caller.orgId, page.views, wantGroups),
+      total, views: page.views,
       ...(page.more && last ? { nextCursor: encodeCursor(last.id) } : {}),
     };
   }
   const sort = query.sortBy === undefined ? undefined : { key: sortKey('User', query.sortBy), descending: query.descending };
-  const page = await users.listUsers(ctx.db, caller.orgId, where, sort, query.startIndex - 1, query.count);
-  return { total: page.total, views: await withGroups(ctx.db, caller.orgId, page.views, wantGroups) };
+  return users.listUsers(ctx.db, caller.orgId, where, sort, query.startIndex - 1, query.count, wantGroups);
 }
 
 export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<UserView> {
@@ -104,7 +97,7 @@ async function changeUser(
   const result = await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_reactivate', actor: caller.actor, memberId: id },
     async (trx) => {
       const org = await writableOrg(trx, ctx, caller.orgId);
-      const current = await users.findUser(trx, caller.orgId, id, true);
+      const current = await users.findUser(trx, caller.orgId, id, { forUpdate: true });
       if (!current) throw notFoundError('User', id);
       checkIfMatch(current.version, ifMatch);
       const fields = compute(current);
@@ -139,7 +132,7 @@ export async function deleteUser(ctx: ServiceContext, caller: ScimCaller, id: st
   if (!isUuid(id)) throw notFoundError('User', id);
   await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_delete', actor: caller.actor }, async (trx) => {
     const org = await writableOrg(trx, ctx, caller.orgId);
-    const current = await users.findUser(trx, caller.orgId, id, true);
+    const current = await users.findUser(trx, caller.orgId, id, { forUpdate: true });
     if (!current) throw notFoundError('User', id);
     checkIfMatch(current.version, ifMatch);
     const member = await lockMember(trx, caller.orgId, id);

@@ -10,7 +10,7 @@ import type { ResourceTables } from './columns.js';
 import { parseFilter } from './parse.js';
 import { sortExpressionFor } from './sort.js';
 import { filterToSql } from './sql.js';
-import { validateFilter } from './validate.js';
+import { validateFilter, type CheckedFilter } from './validate.js';
 
 export type { FilterNode, AttrPath, CompareOp, Literal } from './ast.js';
 export type { CheckedFilter, Operand } from './validate.js';
@@ -24,11 +24,25 @@ export type FilterCondition<T extends ResourceType> = (eb: ExpressionBuilder<Dat
 /** An order-by expression usable only in a query that has the resource type's table in scope. */
 export type SortKey<T extends ResourceType> = (eb: ExpressionBuilder<Database, ResourceTables[T]>) => Expression<unknown>;
 
+/** A compiled filter, and whether it can match at most one resource (an IdP's lookup). */
+export type CompiledFilter<T extends ResourceType> = FilterCondition<T> & { atMostOne: boolean };
+
 /** parse → validate → translate. Throws ScimFilterError (400 invalidFilter) for any filter that
  *  is malformed, names an unknown attribute or compares a value of the wrong type. */
-export function compileFilter<T extends ResourceType>(type: T, filter: string): FilterCondition<T> {
-  const condition = filterToSql(type, validateFilter(type, parseFilter(filter)));
-  return () => condition;
+export function compileFilter<T extends ResourceType>(type: T, filter: string): CompiledFilter<T> {
+  const checked = validateFilter(type, parseFilter(filter));
+  const condition = filterToSql(type, checked);
+  return Object.assign(() => condition, { atMostOne: atMostOne(type, checked) });
+}
+
+/** The attributes kept unique per organization by the database (see the unique indexes). */
+const UNIQUE: Record<ResourceType, readonly string[]> = { User: ['id', 'userName', 'externalId'], Group: ['id', 'displayName', 'externalId'] };
+
+/** `eq` on a unique attribute, alone or and-ed with other conditions. */
+function atMostOne(type: ResourceType, filter: CheckedFilter): boolean {
+  if (filter.kind === 'and') return filter.filters.some((part) => atMostOne(type, part));
+  return filter.kind === 'compare' && filter.op === 'eq' && !filter.target.extension && !filter.target.subAttribute
+    && UNIQUE[type].includes(filter.target.attribute.name);
 }
 
 /** Throws ScimSortError (400 invalidValue) for an unknown or unsortable sortBy. */
