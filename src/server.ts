@@ -14,6 +14,8 @@ import type { ServiceContext } from './services/context.js';
 import { createApp } from './interfaces/http/app.js';
 import { scheduleRenewals } from './services/renewals.js';
 import { SeatMonitor, withSeatMonitor } from './services/monitoring.js';
+import { CredentialCache } from './services/credential-cache.js';
+import { listenForCredentialChanges } from './storage/credential-changes.js';
 
 export interface DatabaseConnection {
   handle: DatabaseHandle;
@@ -75,12 +77,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
   });
   const metrics = createMetrics(connection.handle.pool);
-  const ctx = withSeatMonitor(context(connection.handle), new SeatMonitor({ logger, registry: metrics.registry }));
+  const credentialCache = new CredentialCache();
+  const credentialChanges = listenForCredentialChanges(connection.handle.pool, credentialCache, logger);
+  const ctx = withSeatMonitor({ ...context(connection.handle), credentialCache }, new SeatMonitor({ logger, registry: metrics.registry }));
   const app = createApp({ ctx, config, logger, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
     listening.once('error', reject);
   }).catch(async (error) => {
+    await credentialChanges.stop();
     await connection.close();
     throw error;
   });
@@ -92,6 +97,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await renewals.stop();
+      await credentialChanges.stop();
       await connection.close();
     },
   };

@@ -2,9 +2,12 @@
 // billing and term rules can be tested on any date).
 import type { Db } from '../storage/database.js';
 import type { PlanCatalog } from '../domain/plans.js';
+import type { CredentialCache } from './credential-cache.js';
 
 export interface ServiceContext {
   db: Db;
   plans: PlanCatalog;
   now(): Date;
+  /** Authenticated SCIM and JIT tokens (a server process has one; without it, every request reads). */
+  credentialCache?: CredentialCache;
 }

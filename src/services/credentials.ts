@@ -111,12 +111,26 @@ function dueForTouch(credentialId: string): boolean {
 /** The principal behind a bearer token of the expected kind, or undefined. */
 export async function authenticate(ctx: ServiceContext, kind: CredentialKind, token: string): Promise<Principal | undefined> {
   if (kindOfToken(token) !== kind) return undefined;
-  const row = await findActiveCredential(ctx.db, hashToken(token));
+  const tokenHash = hashToken(token);
+  const cache = kind === 'admin' ? undefined : ctx.credentialCache; // admin tokens act with a role that may change
+  const cached = cache?.get(tokenHash);
+  if (cached) {
+    touchWhenDue(ctx, cached);
+    return cached;
+  }
+  const mark = cache?.mark();
+  const row = await findActiveCredential(ctx.db, tokenHash);
   if (!row || row.kind !== kind) return undefined;
   // An admin token whose member is gone (or demoted to member) no longer authenticates.
   if (kind === 'admin' && (!row.role || !roleAtLeast(row.role, 'admin'))) return undefined;
-  if (dueForTouch(row.id)) touchCredential(ctx.db, row.org_id, row.id).catch(() => {}); // best effort, off the request path
-  return { orgId: row.org_id, credentialId: row.id, kind, memberId: row.member_id, role: row.role ?? null };
+  const principal: Principal = { orgId: row.org_id, credentialId: row.id, kind, memberId: row.member_id, role: row.role ?? null };
+  if (cache && mark !== undefined) cache.set(tokenHash, principal, mark);
+  touchWhenDue(ctx, principal);
+  return principal;
+}
+
+function touchWhenDue(ctx: ServiceContext, principal: Principal): void {
+  if (dueForTouch(principal.credentialId)) touchCredential(ctx.db, principal.orgId, principal.credentialId).catch(() => {}); // best effort, off the request path
 }
 
 async function primaryOwnerId(db: Db, orgId: string): Promise<string> {

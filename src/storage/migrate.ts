@@ -9,6 +9,7 @@ import * as m0002 from './migrations/0002_seat_gate.js';
 import * as m0003 from './migrations/0003_billing.js';
 import * as m0004 from './migrations/0004_filter_indexes.js';
 import * as m0005 from './migrations/0005_email_trigram.js';
+import * as m0006 from './migrations/0006_credential_changes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_billing': m0003,
   '0004_filter_indexes': m0004,
   '0005_email_trigram': m0005,
+  '0006_credential_changes': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
