@@ -10,6 +10,7 @@ import * as m0003 from './migrations/0003_billing.js';
 import * as m0004 from './migrations/0004_filter_indexes.js';
 import * as m0005 from './migrations/0005_email_trigram.js';
 import * as m0006 from './migrations/0006_credential_changes.js';
+import * as m0007 from './migrations/0007_email_keys.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_filter_indexes': m0004,
   '0005_email_trigram': m0005,
   '0006_credential_changes': m0006,
+  '0007_email_keys': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -300,6 +300,64 @@ describe('stored data of unexpected types', () => {
   });
 });
 
+describe('filters on emails read through the email keys (migration 0007) agree with the JSON', () => {
+  // Each member's emails, with what a reader of the JSON would answer for each filter below.
+  const emails: Record<string, unknown> = {
+    workUser1: [{ type: 'work', value: 'User1@X.com' }, { type: 'home', value: 'other@y.com' }],
+    homeUser1: [{ type: 'home', value: 'user1@x.com' }],
+    untypedUser1: [{ value: 'user1@x.com' }],
+    numberValue: [{ type: 'work', value: 42 }],
+    likeCharacters: [{ type: 'WORK', value: 'a%b_c\\d@x.com' }],
+    separatorInValue: [{ type: 'work', value: 'ab\u0002cd@x.com' }],
+    separatorInType: [{ type: 'work\u0001', value: 'user1@x.com' }],
+    notAnArray: 'user1@x.com',
+    oddElements: ['user1@x.com', { type: 'work', value: '' }],
+    none: undefined,
+    emptyType: [{ type: '', value: 'e@x.com' }],
+    workAndHomeUser1: [{ type: 'work', value: 'w@x.com' }, { type: 'home', value: 'user1@x.com' }],
+  };
+  type Element = { type?: unknown; value?: unknown };
+  const elements = (name: string): Element[] => {
+    const list = emails[name];
+    return Array.isArray(list) ? list.filter((e): e is Element => typeof e === 'object' && e !== null) : [];
+  };
+  const text = (x: unknown) => (typeof x === 'string' ? x.toLowerCase() : undefined);
+  const any = (name: string, test: (e: Element) => boolean) => elements(name).some(test);
+  const cases: [string, (name: string) => boolean][] = [
+    ['emails[type eq "work"].value sw "user1"', (n) => any(n, (e) => text(e.type) === 'work' && Boolean(text(e.value)?.startsWith('user1')))],
+    ['emails[type eq "work"].value eq "USER1@x.com"', (n) => any(n, (e) => text(e.type) === 'work' && text(e.value) === 'user1@x.com')],
+    ['emails.value eq "user1@x.com"', (n) => any(n, (e) => text(e.value) === 'user1@x.com')],
+    ['emails.value ne "user1@x.com"', (n) => !any(n, (e) => text(e.value) === 'user1@x.com')],
+    ['emails.value sw "a%b_c\\\\d"', (n) => any(n, (e) => Boolean(text(e.value)?.startsWith('a%b_c\\d')))],
+    ['emails.value sw "ab"', (n) => any(n, (e) => Boolean(text(e.value)?.startsWith('ab')))],
+    ['emails.value sw "ab\\u0002"', (n) => any(n, (e) => Boolean(text(e.value)?.startsWith('ab\u0002')))],
+    ['emails[type eq "work"]', (n) => any(n, (e) => text(e.type) === 'work')],
+    ['emails[type eq ""]', (n) => any(n, (e) => text(e.type) === '')],
+    ['emails.value eq ""', (n) => any(n, (e) => text(e.value) === '')],
+    ['emails.value ew "@x.com"', (n) => any(n, (e) => Boolean(text(e.value)?.endsWith('@x.com')))],
+    ['emails.value co "b_c"', (n) => any(n, (e) => Boolean(text(e.value)?.includes('b_c')))],
+    ['emails[type eq "work" and value co "cd@"]', (n) => any(n, (e) => text(e.type) === 'work' && Boolean(text(e.value)?.includes('cd@')))],
+    ['emails[type eq "work\\u0001"].value eq "user1@x.com"', (n) => any(n, (e) => text(e.type) === 'work\u0001' && text(e.value) === 'user1@x.com')],
+    ['not (emails[type eq "work"])', (n) => !any(n, (e) => text(e.type) === 'work')],
+    ['emails[type eq "home"] and emails[type eq "work"]', (n) => any(n, (e) => text(e.type) === 'home') && any(n, (e) => text(e.type) === 'work')],
+  ];
+  let org: string;
+  const idsByName = new Map<string, string>();
+
+  beforeAll(async () => {
+    org = await createOrg(`email-keys ${randomUUID()}`);
+    for (const [name, value] of Object.entries(emails)) {
+      idsByName.set(await addMember(org, { userName: `${name}@keys.example`, created: '2026-01-01T00:00:00Z', attributes: value === undefined ? {} : { emails: value } }), name);
+    }
+  });
+
+  it.each(cases)('%s', async (filter, expected) => {
+    const rows = await ctx.db.selectFrom('members').select('id').where('members.org_id', '=', org).where(compileFilter('User', filter)).execute();
+    const found = rows.map((row) => idsByName.get(row.id)!).sort();
+    expect(found).toEqual(Object.keys(emails).filter(expected).sort());
+  });
+});
+
 describe('sortKey', () => {
   async function sorted(sortBy: string, direction: 'asc' | 'desc'): Promise<string[]> {
     const rows = await ctx.db.selectFrom('members').select('id').where('members.org_id', '=', orgId)

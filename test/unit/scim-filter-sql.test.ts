@@ -30,7 +30,7 @@ const attrs = (key: string) => `"members"."attributes" -> '${key}'`;
 const text = (json: string, key: string) => `${json} ->> '${key}'`;
 const str = (json: string, textExpr: string, cmp: string) => `(${cmp.replace('$T', textExpr)} and coalesce(jsonb_typeof(${json}) = 'string', false))`;
 const present = (json: string) => `coalesce(jsonb_typeof(${json}) <> 'null' and ${json} not in ('""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
-const emailLike = (param: string) => `lower(jsonb_path_query_array("members"."attributes", '$.emails[*].value')::text) like lower(${param})`;
+const keysLike = (param: string) => `"members"."email_keys" like lower(${param})`;
 const anyOf = (key: string, condition: string) =>
   `exists (select 1 from jsonb_array_elements((case when jsonb_typeof(${attrs(key)}) = 'array' then ${attrs(key)} else '[]'::jsonb end)) as e where ${condition})`;
 const elemStr = (key: string, cmp: string) => str(`e.value -> '${key}'`, `e.value ->> '${key}'`, cmp);
@@ -90,23 +90,32 @@ describe('compileFilter: User SQL', () => {
     [`${ENTERPRISE}:manager[value eq "m"]`,
       str(`${attrs(ENTERPRISE)} -> 'manager' -> 'value'`, `${attrs(ENTERPRISE)} -> 'manager' ->> 'value'`, 'lower($T) = lower($1)'), ['m']],
     // Multi-valued: any value matches; `emails eq` reads emails.value; ne is "no value equals".
-    // Comparisons on email values carry the indexable prefilter (email-prefilter.ts) before the exact EXISTS.
-    ['emails eq "a@x"', `(${emailLike('$1')} and ${anyOf('emails', elemStr('value', 'lower($T) = lower($2)'))})`, ['%"a@x"%', 'a@x']],
-    ['emails.value eq "a@x"', `(${emailLike('$1')} and ${anyOf('emails', elemStr('value', 'lower($T) = lower($2)'))})`, ['%"a@x"%', 'a@x']],
-    ['emails.value ne "a@x"', `not ((${emailLike('$1')} and ${anyOf('emails', elemStr('value', 'lower($T) = lower($2)'))}))`, ['%"a@x"%', 'a@x']],
+    // Type and value comparisons on emails read the email keys (email-keys.ts): exact for eq/sw.
+    ['emails eq "a@x"', keysLike('$1'), ['%\x02a@x\x03%']],
+    ['emails.value eq "a@x"', keysLike('$1'), ['%\x02a@x\x03%']],
+    ['emails.value ne "a@x"', `not (${keysLike('$1')})`, ['%\x02a@x\x03%']],
+    ['emails.value sw "a_%"', keysLike('$1'), ['%\x02a\\_\\%%']],
+    ['emails.type eq "work"', keysLike('$1'), ['%\x01work\x02%']],
+    // ew and co only imply a key pattern: it goes in front of the exact EXISTS.
+    ['emails.value ew "@x"', `(${keysLike('$1')} and ${anyOf('emails', elemStr('value', 'lower($T) like lower($2)'))})`, ['%@x\x03%', '%@x']],
+    // A value holding a key separator is never turned into a pattern.
+    ['emails.value eq "a\\u0002b"', anyOf('emails', elemStr('value', 'lower($T) = lower($1)')), ['a\x02b']],
     ['emails pr', present(attrs('emails')), []],
     ['emails.value pr', anyOf('emails', present(`e.value -> 'value'`)), []],
     ['emails.primary eq true', anyOf('emails', `coalesce(jsonb_typeof(e.value -> 'primary') in ('boolean', 'string') and lower(e.value ->> 'primary') = $1, false)`), ['true']],
     ['x509Certificates.value eq "AbC"', anyOf('x509Certificates', elemStr('value', '$T = $1')), ['AbC']],
     // Value paths: every condition inside one EXISTS, on the same element.
     ['emails[type eq "work" and value co "@x"]',
-      `(${emailLike('$1')} and ${anyOf('emails', `(${elemStr('type', 'lower($T) = lower($2)')} and ${elemStr('value', 'lower($T) like lower($3)')})`)})`, ['%@x%', 'work', '%@x%']],
-    ['emails[type eq "work"].value eq "x"',
-      `(${emailLike('$1')} and ${anyOf('emails', `(${elemStr('type', 'lower($T) = lower($2)')} and ${elemStr('value', 'lower($T) = lower($3)')})`)})`, ['%"x"%', 'work', 'x']],
+      `(${keysLike('$1')} and ${anyOf('emails', `(${elemStr('type', 'lower($T) = lower($2)')} and ${elemStr('value', 'lower($T) like lower($3)')})`)})`, ['%@x%', 'work', '%@x%']],
+    ['emails[type eq "work"].value eq "x"', keysLike('$1'), ['%\x01work\x02x\x03%']],
+    ['emails[value sw "u" and TYPE eq "Work"]', keysLike('$1'), ['%\x01Work\x02u%']],
+    ['emails[type eq "work" and primary eq true]',
+      `(${keysLike('$1')} and ${anyOf('emails', `(${elemStr('type', 'lower($T) = lower($2)')} and coalesce(jsonb_typeof(e.value -> 'primary') in ('boolean', 'string') and lower(e.value ->> 'primary') = $3, false))`)})`, ['%\x01work\x02%', 'work', 'true']],
+    ['emails[value eq "a" or value eq "b"]',
+      anyOf('emails', `(${elemStr('value', 'lower($T) = lower($1)')} or ${elemStr('value', 'lower($T) = lower($2)')})`), ['a', 'b']],
     ['emails[not (type eq "work")]', anyOf('emails', `not (${elemStr('type', 'lower($T) = lower($1)')})`), ['work']],
     ['emails[type ne "work"]', anyOf('emails', `not (${elemStr('type', 'lower($T) = lower($1)')})`), ['work']],
-    ['emails[type eq "work"] and emails[type eq "home"]',
-      `(${anyOf('emails', elemStr('type', 'lower($T) = lower($1)'))} and ${anyOf('emails', elemStr('type', 'lower($T) = lower($2)'))})`, ['work', 'home']],
+    ['emails[type eq "work"] and emails[type eq "home"]', `(${keysLike('$1')} and ${keysLike('$2')})`, ['%\x01work\x02%', '%\x01home\x02%']],
     // groups of a User are group_members rows.
     [`groups eq "${UUID}"`, `${USER_GROUPS}gm.group_id = cast($1 as uuid))`, [UUID]],
     ['groups.display co "eng"', `${USER_GROUPS}lower(g.display_name) like lower($1))`, ['%eng%']],

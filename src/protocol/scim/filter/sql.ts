@@ -10,7 +10,7 @@ import type { ResourceType } from '../attributes.js';
 import type { CompareOp } from './ast.js';
 import { FALSE, TRUE, jsonPresent, jsonText, jsonValue, leafOf, scopeOf, type Bool, type Leaf, type Scope } from './columns.js';
 import { ScimFilterError } from './errors.js';
-import { emailPrefilter } from './email-prefilter.js';
+import { emailsCondition } from './email-keys.js';
 import type { CheckedCompare, CheckedFilter, CheckedPresent, Operand } from './validate.js';
 
 const SQL_OPERATORS: Record<'eq' | 'gt' | 'ge' | 'lt' | 'le', string> = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' };
@@ -114,8 +114,7 @@ class Compiler {
         // RFC 7644 Table 5, "[ ]": "expressions MUST be applied to the same value of a parent
         // attribute" — one EXISTS over the values, with every condition inside it.
         const inner = scopeOf(this.type, node.target);
-        return withPrefilter(inner.any(this.compile(node.filter, inner)),
-          emailPrefilter(this.type, node.target.schema, node.target.attribute.name, node.filter));
+        return emailsCondition(this.type, node.target.schema, node.target.attribute.name, node.filter, inner.any(this.compile(node.filter, inner)));
       }
       case 'present':
       case 'compare':
@@ -135,8 +134,7 @@ class Compiler {
     }
     if (target.subAttribute) {
       const values = scopeOf(this.type, target);
-      return withPrefilter(values.any(test(values.leaf(target.subAttribute))),
-        emailPrefilter(this.type, target.schema, target.attribute.name, node));
+      return emailsCondition(this.type, target.schema, target.attribute.name, node, values.any(test(values.leaf(target.subAttribute))));
     }
     if (target.attribute.type === 'complex') {
       // Only `pr` reaches here: the validator turns comparisons on a complex attribute into
@@ -145,11 +143,6 @@ class Compiler {
     }
     return test(leafOf(this.type, target));
   }
-}
-
-/** `exact`, preceded by a condition it implies (so the result is the same, but indexable). */
-function withPrefilter(exact: Bool, prefilter: Bool | undefined): Bool {
-  return prefilter ? sql<SqlBool>`(${prefilter} and ${exact})` : exact;
 }
 
 /** The SQL condition for a checked filter on `members` (User) or `groups` (Group). */
