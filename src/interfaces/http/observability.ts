@@ -21,7 +21,7 @@ export function requestObservability(logger: Logger, metrics: Metrics) {
       const status = String(res.statusCode);
       metrics.httpRequests.inc({ method: req.method, route, status });
       metrics.httpDuration.observe({ method: req.method, route, status }, seconds);
-      logger.info('request', {
+      if (logger.isLevelEnabled('info')) logger.info('request', {
         requestId,
         orgId: res.locals.orgId,
         method: req.method,
