@@ -1,3 +1,4 @@
+// Superseded by 0007 (email keys), which drops this index; kept as history, and for pg_trgm.
 // A trigram index for filters on User.emails values (Entra matches users by
 // `emails[type eq "work"].value eq "…"`). It serves the prefilter the filter compiler adds
 // (src/protocol/scim/filter/email-prefilter.ts). pg_trgm ships with PostgreSQL and is a trusted
