@@ -47,6 +47,23 @@ describe('a server on the bundled PostgreSQL', () => {
     expect(await after.json()).toEqual(before);
     expect(second.output()).not.toContain('Admin token'); // the demo is made once only
 
+    // The server's connections use the bundled PostgreSQL's Unix socket (cheaper than TCP), and the
+    // planner settings for a local disk apply.
+    const probe = new pg.Client({
+      host: '127.0.0.1', port: Number(env.SEATGATE_EMBEDDED_PG_PORT), user: 'seatgate', database: 'seatgate',
+      password: readFileSync(path.join(dataDir, 'pg-password'), 'utf8').trim(),
+    });
+    await probe.connect();
+    try {
+      const { rows } = await probe.query(`select count(*) filter (where client_addr is null)::int as socket, count(*) filter (where client_addr is not null)::int as tcp
+                                            from pg_stat_activity where application_name = 'seatgate'`);
+      expect(rows[0].socket).toBeGreaterThan(0);
+      expect(rows[0].tcp).toBe(0);
+      expect((await probe.query('show random_page_cost')).rows[0].random_page_cost).toBe('1.1');
+    } finally {
+      await probe.end();
+    }
+
     second.child.kill('SIGTERM');
     await second.exited();
     for (let i = 0; i < 100 && postmasterAlive(dataDir); i += 1) await new Promise((r) => setTimeout(r, 50));
