@@ -4,7 +4,7 @@
 // EXISTS over each member's JSON (format and exactness: src/protocol/scim/filter/email-keys.ts).
 // It replaces migration 0005's index on the JSON text of the values. Measured on 100,000 users
 // (bench/): counting the 11,112 matches of `emails[type eq "work"].value sw "user1"` took 47–54 ms
-// with 0005's index, and 9–12 ms with this column. Adding the column rewrites the members table
+// with 0005's index, and 12–15 ms through this column's index. Adding the column rewrites the members table
 // once (about 2 s per 100,000 members).
 import { sql, type Kysely } from 'kysely';
 
