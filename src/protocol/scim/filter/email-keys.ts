@@ -68,7 +68,7 @@ export function emailsCondition(
 ): Bool {
   if (type !== 'User' || schema !== CORE_USER_SCHEMA || attribute !== 'emails') return exists;
   const parts = conjuncts(element);
-  const anyPart = parts ?? positiveValueComparisons(element);
+  const anyPart = parts ?? impliedComparisons(element);
   const types = anyPart.filter((p) => p.sub === 'type' && p.comparison.op === 'eq' && !RESERVED.test(p.comparison.value));
   const values = anyPart.filter((p) => p.sub === 'value' && !RESERVED.test(p.comparison.value));
   const typeValue = types[0]?.comparison.value;
@@ -82,7 +82,7 @@ export function emailsCondition(
 }
 
 /** Comparisons that every matching element satisfies, in a condition with other parts too. */
-function positiveValueComparisons(filter: CheckedFilter): { sub: string; comparison: Comparison }[] {
-  if (filter.kind === 'and') return filter.filters.flatMap(positiveValueComparisons);
+function impliedComparisons(filter: CheckedFilter): { sub: string; comparison: Comparison }[] {
+  if (filter.kind === 'and') return filter.filters.flatMap(impliedComparisons);
   return conjuncts(filter) ?? [];
 }
