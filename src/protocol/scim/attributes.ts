@@ -170,3 +170,60 @@ export function resolveAttribute(type: ResourceType, path: string): ResolvedAttr
   }
   return resolved;
 }
+
+/**
+ * Attributes that must never leave the server (RFC 7643 §7: `returned: "never"`, and writeOnly
+ * ones, such as `password`): seatgate does not store them either, since it authenticates no one
+ * with them. Read from the schema definitions, so that any attribute declared so is covered.
+ */
+const isSecret = (attribute: AttributeMeta) => attribute.returned === 'never' || attribute.mutability === 'writeOnly';
+
+/** The lower-cased top-level names a body may carry a secret attribute under (plain or URN-qualified). */
+export function secretAttributeKeys(type: ResourceType): string[] {
+  return catalog[type].flatMap((entry) => entry.attributes.filter(isSecret).flatMap((attribute) => [
+    ...(entry.extension ? [] : [attribute.name.toLowerCase()]), `${entry.schema}:${attribute.name}`.toLowerCase(),
+  ]));
+}
+
+type JsonRecord = Record<string, unknown>;
+const isRecord = (value: unknown): value is JsonRecord => typeof value === 'object' && value !== null && !Array.isArray(value);
+const deleteKey = (object: JsonRecord, name: string) => {
+  for (const key of Object.keys(object)) if (key.toLowerCase() === name.toLowerCase()) delete object[key];
+};
+
+function stripSubAttributes(value: unknown, attribute: AttributeMeta): void {
+  const secrets = attribute.subAttributes.filter(isSecret);
+  if (secrets.length === 0) return;
+  for (const element of Array.isArray(value) ? value : [value]) {
+    if (isRecord(element)) for (const sub of secrets) deleteKey(element, sub.name);
+  }
+}
+
+/**
+ * A copy of a resource (or of the attributes document stored for it) without any secret
+ * attribute, in any spelling: any case, URN-qualified, inside its extension object, or as a
+ * sub-attribute. Used where writes are turned into stored attributes and where resources are
+ * projected for output, so that no route has to remember it.
+ */
+export function withoutSecrets<T extends JsonRecord>(type: ResourceType, resource: T): T {
+  const out: JsonRecord = { ...resource };
+  for (const entry of catalog[type]) {
+    const holderKey = entry.extension ? Object.keys(out).find((key) => key.toLowerCase() === entry.schema.toLowerCase()) : undefined;
+    if (entry.extension && (holderKey === undefined || !isRecord(out[holderKey]))) continue;
+    const holder: JsonRecord = holderKey === undefined ? out : { ...(out[holderKey] as JsonRecord) };
+    for (const attribute of entry.attributes) {
+      if (isSecret(attribute)) {
+        deleteKey(holder, attribute.name);
+        deleteKey(out, `${entry.schema}:${attribute.name}`);
+        continue;
+      }
+      const key = Object.keys(holder).find((k) => k.toLowerCase() === attribute.name.toLowerCase());
+      if (key !== undefined && attribute.subAttributes.some(isSecret)) {
+        holder[key] = structuredClone(holder[key]);
+        stripSubAttributes(holder[key], attribute);
+      }
+    }
+    if (holderKey !== undefined) out[holderKey] = holder;
+  }
+  return out as T;
+}

@@ -1,7 +1,7 @@
 // attributes / excludedAttributes (RFC 7644 §3.4.2.5, §3.9). A projection also tells storage
 // whether the expensive parts (a group's members, a user's groups) are wanted at all, so that
 // `excludedAttributes=members` on a 100,000-member group never loads them.
-import { resolveAttribute, schemasOf, type ResourceType } from './attributes.js';
+import { resolveAttribute, schemasOf, withoutSecrets, type ResourceType } from './attributes.js';
 import type { JsonObject } from './representation.js';
 
 interface Path { key: string; extension: string | undefined; sub: string | undefined }
@@ -53,7 +53,13 @@ function mergeInto(target: JsonObject, key: string, value: unknown): void {
   }
 }
 
+/** Attributes returned "never" (RFC 7643 §7) are dropped from every projection, even when asked for by name. */
 export function parseProjection(type: ResourceType, attributes?: string, excludedAttributes?: string): Projection {
+  const projection = parseRequested(type, attributes, excludedAttributes);
+  return { wants: projection.wants, apply: (resource) => projection.apply(withoutSecrets(type, resource)) };
+}
+
+function parseRequested(type: ResourceType, attributes?: string, excludedAttributes?: string): Projection {
   const included = splitList(attributes).map((p) => resolvePath(type, p)).filter((p): p is Path => p !== undefined);
   const excluded = splitList(excludedAttributes).map((p) => resolvePath(type, p)).filter((p): p is Path => p !== undefined);
   // RFC 7644 §3.4.2.5: "attributes" overrides the default list; with both given, "attributes" wins.

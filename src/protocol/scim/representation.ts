@@ -5,7 +5,7 @@
 // names, one primary per multi-valued attribute and null handling are written once.
 import {
   CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, SEATGATE_USER_SCHEMA,
-  resolveAttribute, schemasOf, type ResourceType,
+  resolveAttribute, schemasOf, secretAttributeKeys, withoutSecrets, type ResourceType,
 } from './attributes.js';
 import { applyPatch, normalizePatchRequest, PATCH_OP_SCHEMA } from './patch/index.js';
 import { badRequest } from './errors.js';
@@ -59,10 +59,13 @@ export interface GroupView {
 
 export const etagOf = (version: number) => `W/"${version}"`;
 
-/** Attributes the server manages: ignored in POST/PUT bodies (RFC 7643 §2.2 "readOnly"). */
+/**
+ * Attributes the server manages (RFC 7643 §2.2 "readOnly") and secret ones (returned "never",
+ * writeOnly: `password`), ignored in POST/PUT bodies.
+ */
 const SERVER_MANAGED: Record<ResourceType, string[]> = {
-  User: ['id', 'meta', 'schemas', 'groups', 'password', SEATGATE_USER_SCHEMA.toLowerCase()],
-  Group: ['id', 'meta', 'schemas', 'members'],
+  User: ['id', 'meta', 'schemas', 'groups', SEATGATE_USER_SCHEMA.toLowerCase(), ...secretAttributeKeys('User')],
+  Group: ['id', 'meta', 'schemas', 'members', ...secretAttributeKeys('Group')],
 };
 
 const knownExtensions = (type: ResourceType) => schemasOf(type).filter((s) => s.extension).map((s) => s.schema.toLowerCase());
@@ -124,9 +127,13 @@ export function userFieldsFromBody(body: unknown): UserFields {
   return userFieldsFromResource({ ...canonical('User', known), ...custom });
 }
 
-/** Splits a canonical user resource into columns and the attributes document. */
+/**
+ * Splits a canonical user resource into columns and the attributes document. Every write (POST,
+ * PUT, each PATCH form, Bulk) reaches members.attributes through here, so secret attributes
+ * (`password`) are dropped here: never stored.
+ */
 export function userFieldsFromResource(resource: JsonObject): UserFields {
-  const { userName, externalId, active, id: _id, meta: _meta, schemas: _schemas, groups: _groups, ...attributes } = resource;
+  const { userName, externalId, active, id: _id, meta: _meta, schemas: _schemas, groups: _groups, ...attributes } = withoutSecrets('User', resource);
   delete attributes[SEATGATE_USER_SCHEMA];
   if (active !== undefined && typeof active !== 'boolean') throw badRequest('invalidValue', '"active" must be a boolean.');
   return { userName: requiredString(userName, 'userName'), externalId: optionalString(externalId, 'externalId'), active, attributes };
@@ -140,7 +147,7 @@ export function groupFieldsFromBody(body: unknown): GroupFields {
 }
 
 export function groupFieldsFromResource(resource: JsonObject): Omit<GroupFields, 'memberIds'> {
-  const { displayName, externalId, id: _id, meta: _meta, schemas: _schemas, members: _members, ...attributes } = resource;
+  const { displayName, externalId, id: _id, meta: _meta, schemas: _schemas, members: _members, ...attributes } = withoutSecrets('Group', resource);
   return { displayName: requiredString(displayName, 'displayName'), externalId: optionalString(externalId, 'externalId'), attributes };
 }
 

@@ -123,7 +123,9 @@ export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: str
   const operations = normalizePatchRequest('User', body, { dialect });
   return changeUser(ctx, caller, id, ifMatch, (current) => {
     const result = applyPatch('User', userPatchDocument(current), operations, { id: current.id });
-    return result.changed ? userFieldsFromResource(result.resource) : undefined;
+    if (!result.changed) return undefined;
+    const fields = userFieldsFromResource(result.resource);
+    return sameUser(current, fields) ? undefined : fields; // e.g. only a password, which is not stored
   });
 }
 
