@@ -1,12 +1,13 @@
-// Reading the audit trail: newest first, keyset-paged by the event id.
+// Reading the audit trail: newest first, keyset-paged by the internal event id. Callers see and
+// page by the random public id only (the internal one is a sequence shared by all organizations).
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export interface AuditFilter {
   actionPrefix?: string;
   memberId?: string;
-  /** Keyset: events older than this id. */
-  beforeId?: string;
+  /** Keyset: events older than the event with this public id (of the same organization). */
+  beforePublicId?: string;
   limit: number;
 }
 
@@ -17,11 +18,15 @@ function likePrefix(prefix: string): string {
 
 export async function listAuditEvents(db: Db, orgId: string, filter: AuditFilter) {
   let query = db.selectFrom('audit_events')
-    .select(['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after', 'reason'])
+    .select(['public_id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after', 'reason'])
     .where('org_id', '=', orgId);
   if (filter.actionPrefix) query = query.where('action', 'like', likePrefix(filter.actionPrefix));
   if (filter.memberId) query = query.where('subject_type', '=', 'member').where('subject_id', '=', filter.memberId);
-  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  if (filter.beforePublicId !== undefined) {
+    const publicId = filter.beforePublicId;
+    query = query.where('id', '<', (eb) => eb.selectFrom('audit_events').select('id')
+      .where('org_id', '=', orgId).where('public_id', '=', publicId));
+  }
   return query.orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
@@ -29,6 +34,13 @@ export async function listAuditEvents(db: Db, orgId: string, filter: AuditFilter
  * Refusals recorded by the gate in the last `days` days (database clock, the one that stamped
  * them): the total and per exhausted seat type (a refusal naming two types counts for both).
  */
+/** Whether the organization has an event with this public id (a cursor names one). */
+export async function auditEventExists(db: Db, orgId: string, publicId: string): Promise<boolean> {
+  const row = await db.selectFrom('audit_events').select('public_id')
+    .where('org_id', '=', orgId).where('public_id', '=', publicId).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function refusalCounts(db: Db, orgId: string, days: number) {
   const since = sql<Date>`now() - make_interval(days => ${days})`;
   const total = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))

@@ -83,7 +83,10 @@ export interface CredentialsTable {
 
 export interface AuditEventsTable {
   org_id: string;
+  /** Internal order only (one sequence for all organizations): never shown. */
   id: Generated<string>;
+  /** The id the API shows and pages by (migration 0008). */
+  public_id: Generated<string>;
   at: Generated<Date>;
   actor: Json;
   action: string;

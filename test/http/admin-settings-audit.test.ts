@@ -79,8 +79,8 @@ describe('GET /admin/v1/audit', () => {
     await api.put(`/members/${m}/seat`, { seatType: 'premium' }).expect(200);
 
     const all = await api.get('/audit').expect(200);
-    const ids = all.body.events.map((e: { id: string }) => Number(e.id));
-    expect(ids).toEqual([...ids].sort((x, y) => y - x));
+    const times = all.body.events.map((e: { at: string }) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((x, y) => y - x));
     // The oldest: the owner seated at creation, then the creation itself.
     expect(all.body.events.slice(-2).map((e: { action: string }) => e.action)).toEqual(['organization.created', 'seat.assigned']);
     expect(all.body.events.at(-2)).toMatchObject({ actor: { type: 'operator' }, subjectId: org.orgId });
@@ -105,9 +105,28 @@ describe('GET /admin/v1/audit', () => {
     expect((await as(t, other.adminToken).get(`/audit?memberId=${m}`).expect(200)).body.events).toEqual([]);
   });
 
+  it('shows random event ids that reveal nothing of other organizations; a cursor works only in its organization', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 5, standard: 5 } });
+    const other = await newOrganization(t.ctx);
+    const before = (await as(t, org.adminToken).get('/audit?limit=1').expect(200)).body.events[0].id as string;
+    // Another tenant's activity in between…
+    for (let i = 0; i < 3; i += 1) await as(t, other.adminToken).patch('/settings', { utilizationAlertThreshold: 0.5 + i / 10 }).expect(200);
+    await as(t, org.adminToken).patch('/settings', { utilizationAlertThreshold: 0.8 }).expect(200);
+    const page = (await as(t, org.adminToken).get('/audit?limit=1').expect(200)).body;
+    const after = page.events[0].id as string;
+    // …cannot be read off the ids: they are random UUIDs, not a shared sequence.
+    for (const id of [before, after]) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(page.nextCursor).toMatch(/^[0-9a-f-]{36}$/);
+    const next = (await as(t, org.adminToken).get(`/audit?limit=1&cursor=${page.nextCursor}`).expect(200)).body;
+    expect(next.events[0].id).toBe(before);
+    // A cursor of another organization is not a cursor here.
+    const foreign = (await as(t, other.adminToken).get('/audit?limit=1').expect(200)).body.nextCursor as string;
+    expect((await as(t, org.adminToken).get(`/audit?cursor=${foreign}`).expect(400)).body.error.code).toBe('invalid_input');
+  });
+
   it('validates its query', async () => {
     const org = await newOrganization(t.ctx);
-    for (const query of ['?limit=0', '?limit=1000', '?cursor=abc', '?cursor=-1', '?sort=asc']) {
+    for (const query of ['?limit=0', '?limit=1000', '?cursor=abc', '?cursor=-1', '?cursor=12', '?sort=asc', '?cursor=6f1c0e8a-9d0b-4c43-9b8e-2a3f4b5c6d7e']) {
       expect((await as(t, org.adminToken).get(`/audit${query}`).expect(400)).body.error.code).toBe('invalid_input');
     }
   });

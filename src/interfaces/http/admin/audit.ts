@@ -11,7 +11,7 @@ const auditQuery = z.object({
   action: z.string().min(1).max(100).optional(),
   memberId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().min(1).max(32).optional(),
+  cursor: z.string().min(1).max(64).optional(),
 }).strict();
 
 export function auditRoutes(ctx: ServiceContext): Router {

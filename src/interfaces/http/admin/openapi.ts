@@ -128,7 +128,7 @@ export const openApiDocument = {
           { name: 'action', in: 'query', description: 'action prefix, e.g. `seat.` or `mapping.created`', schema: { type: 'string' } },
           { name: 'memberId', in: 'query', description: 'events about this member', schema: { type: 'string' } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
-          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: { type: 'string' } },
         ],
         responses: { 200: json({ type: 'object', properties: { events: { type: 'array', items: ref('AuditEvent') }, nextCursor: nullable('string') } }, 'events'),
           ...errors(400, 401, 403) },
@@ -267,7 +267,7 @@ export const openApiDocument = {
         roleSeatTypes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Entra app-role value → seat type of the plan' },
         roleSeatFallback: { type: 'boolean' } } },
       AuditEvent: { type: 'object', properties: {
-        id: { type: 'string' }, at: { type: 'string' }, actor: { type: 'object' }, action: { type: 'string' },
+        id: { type: 'string', format: 'uuid', description: 'random: says nothing about other events' }, at: { type: 'string' }, actor: { type: 'object' }, action: { type: 'string' },
         subjectType: nullable('string'), subjectId: nullable('string'), before: {}, after: {}, reason: {} } },
     },
   },
