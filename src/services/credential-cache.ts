@@ -1,8 +1,9 @@
 // Authenticated organization tokens (SCIM and JIT), by hash, so that an IdP's request does not
 // read its credential from the database every time. The cache is trusted only while the
 // database's change notifications arrive (src/storage/credential-changes.ts): a revocation, by
-// any process or by SQL, reaches every server at once. Admin tokens are never cached, since they
-// act with their member's current role.
+// any process or by SQL, reaches every server at once. Admin tokens (any credential bound to a
+// member) are never cached: they act only while their member is active, with its current role,
+// and changes to members are not announced.
 import type { CredentialChangeHandlers } from '../storage/credential-changes.js';
 import type { Principal } from './credentials.js';
 

@@ -108,11 +108,17 @@ function dueForTouch(credentialId: string): boolean {
   return true;
 }
 
-/** The principal behind a bearer token of the expected kind, or undefined. */
+/**
+ * The principal behind a bearer token of the expected kind, or undefined: the one gate of every
+ * bearer credential (HTTP interfaces, console sessions). A credential bound to a member acts only
+ * while that member is present and active, with the member's current role; such credentials are
+ * never cached, so a deactivation, deletion or demotion takes effect on the next request in every
+ * process (the cache is only invalidated by changes to credentials, not to members).
+ */
 export async function authenticate(ctx: ServiceContext, kind: CredentialKind, token: string): Promise<Principal | undefined> {
-  if (kindOfToken(token) !== kind) return undefined;
+  if (typeof token !== 'string' || kindOfToken(token) !== kind) return undefined;
   const tokenHash = hashToken(token);
-  const cache = kind === 'admin' ? undefined : ctx.credentialCache; // admin tokens act with a role that may change
+  const cache = kind === 'admin' ? undefined : ctx.credentialCache; // admin tokens act as a member, whose state may change
   const cached = cache?.get(tokenHash);
   if (cached) {
     touchWhenDue(ctx, cached);
@@ -124,7 +130,7 @@ export async function authenticate(ctx: ServiceContext, kind: CredentialKind, to
   // An admin token whose member is gone (or demoted to member) no longer authenticates.
   if (kind === 'admin' && (!row.role || !roleAtLeast(row.role, 'admin'))) return undefined;
   const principal: Principal = { orgId: row.org_id, credentialId: row.id, kind, memberId: row.member_id, role: row.role ?? null };
-  if (cache && mark !== undefined) cache.set(tokenHash, principal, mark);
+  if (cache && mark !== undefined && principal.memberId === null) cache.set(tokenHash, principal, mark);
   touchWhenDue(ctx, principal);
   return principal;
 }

@@ -23,13 +23,22 @@ export async function insertCredential(db: Db, credential: NewCredential): Promi
   return row.id;
 }
 
-/** The live credential with this hash, with the role of the member an admin token is bound to. */
+/**
+ * The live credential with this hash, with the role of the member an admin token is bound to.
+ * A credential bound to a member is live only while that member is present and active: the IdP's
+ * deactivation (`active: false`, seat state inactive) ends an admin's access at once, not only
+ * the member's later deletion (which deletes the credential with it).
+ */
 export async function findActiveCredential(db: Db, tokenHash: string) {
   return db.selectFrom('credentials as c')
     .leftJoin('members as m', (join) => join.onRef('m.org_id', '=', 'c.org_id').onRef('m.id', '=', 'c.member_id'))
     .select(['c.org_id', 'c.id', 'c.kind', 'c.member_id', 'c.last_used_at', 'm.role'])
     .where('c.token_hash', '=', tokenHash)
     .where('c.revoked_at', 'is', null)
+    .where((eb) => eb.or([
+      eb('c.member_id', 'is', null),
+      eb.and([eb('m.id', 'is not', null), eb('m.active', '=', true), eb('m.seat_state', '<>', 'inactive')]),
+    ]))
     .executeTakeFirst();
 }
 

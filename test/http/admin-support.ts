@@ -5,11 +5,15 @@ import type { TestApp } from '../support/http.js';
 import { addMember } from '../support/gate.js';
 import type { TestContext } from '../support/context.js';
 
-/** An admin token acting as a new (seatless, inactive) member of `role`. */
+/**
+ * An admin token acting as a new member of `role`, active (a deactivated member's token does
+ * not authenticate) but seatless, as an admin leaves a member: it takes no seat of the tests'.
+ */
 export async function tokenWithRole(ctx: TestContext, orgId: string, role: 'admin' | 'owner'): Promise<{ memberId: string; token: string }> {
   const created = await addMember(ctx, orgId, {}, false);
   if (!created.ok) throw new Error('unexpected refusal');
-  await ctx.db.updateTable('members').set({ role }).where('org_id', '=', orgId).where('id', '=', created.memberId).execute();
+  await ctx.db.updateTable('members').set({ role, active: true, seat_state: 'unassigned', unassigned_by_admin: true })
+    .where('org_id', '=', orgId).where('id', '=', created.memberId).execute();
   const { token } = await createCredential(ctx, { orgId, kind: 'admin', memberId: created.memberId });
   return { memberId: created.memberId, token };
 }

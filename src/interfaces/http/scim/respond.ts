@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import { errorBody, type ScimError } from '../../../protocol/scim/errors.js';
 import type { ScimCaller } from '../../../services/scim/common.js';
-import { principalOf } from '../auth.js';
+import { bearerChallenge, principalOf, type AuthProblem } from '../auth.js';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -23,8 +23,9 @@ export function callerOf(res: Response): ScimCaller {
   return { orgId: principal.orgId, actor: { type: 'scim', credentialId: principal.credentialId } };
 }
 
-export function scimUnauthorized(_req: Request, res: Response): void {
-  res.setHeader('WWW-Authenticate', 'Bearer realm="seatgate-scim"');
+export function scimUnauthorized(_req: Request, res: Response, problem?: AuthProblem): void {
+  res.setHeader('WWW-Authenticate', bearerChallenge('seatgate-scim', problem));
+  if (problem) return sendScim(res, problem.status, errorBody(problem.status, `${problem.message}.`, 'invalidSyntax'));
   sendScim(res, 401, errorBody(401, 'A valid SCIM bearer token of the organization is required (Authorization: Bearer …).'));
 }
 
