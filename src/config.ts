@@ -96,6 +96,8 @@ export async function loadConfig(): Promise<Config> {
   // `npx seatgate` works from anywhere. An explicit NODE_CONFIG_DIR still wins.
   process.env.NODE_CONFIG_DIR ??= path.join(PACKAGE_ROOT, 'config');
   process.env.SUPPRESS_NO_CONFIG_WARNING ??= 'true';
+  // NODE_ENV=production without a production.json is the normal deployment, not a mistake.
+  process.env.SUPPRESS_STRICTNESS_CHECK ??= 'true';
   const { default: nodeConfig } = await import('config');
   return validateConfig(nodeConfig.util.toObject());
 }

@@ -82,8 +82,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const ctx = withSeatMonitor({ ...context(connection.handle), credentialCache }, new SeatMonitor({ logger, registry: metrics.registry }));
   const app = createApp({ ctx, config, logger, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
-    listening.once('error', reject);
+    // Express 5 calls back with the error too (a port in use).
+    const listening = app.listen(config.server.port, config.server.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   }).catch(async (error: NodeJS.ErrnoException) => {
     await credentialChanges.stop();
     await connection.close();
