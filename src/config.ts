@@ -47,13 +47,16 @@ const configSchema = z.object({
     port: z.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535),
     publicUrl: httpUrl.nullable(),
     trustProxy: z.boolean(),
+    /** On SIGTERM: seconds that requests in flight may take before every connection is closed. */
+    shutdownDrainSeconds: z.number().min(0).max(3600).default(10),
   }),
   database: z.object({
     url: postgresUrl.nullable(),
     poolSize: z.number().int().min(1).max(200),
     embedded: z.object({
       dataDir: z.string().min(1),
-      port: z.number().int().min(1).max(65535),
+      /** 0 = a free loopback port chosen at start (recorded in the data directory). */
+      port: z.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535),
     }),
   }),
   plansFile: z.string().min(1).nullable(),
@@ -93,6 +96,8 @@ export async function loadConfig(): Promise<Config> {
   // `npx seatgate` works from anywhere. An explicit NODE_CONFIG_DIR still wins.
   process.env.NODE_CONFIG_DIR ??= path.join(PACKAGE_ROOT, 'config');
   process.env.SUPPRESS_NO_CONFIG_WARNING ??= 'true';
+  // NODE_ENV=production without a production.json is the normal deployment, not a mistake.
+  process.env.SUPPRESS_STRICTNESS_CHECK ??= 'true';
   const { default: nodeConfig } = await import('config');
   return validateConfig(nodeConfig.util.toObject());
 }

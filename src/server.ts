@@ -82,11 +82,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const ctx = withSeatMonitor({ ...context(connection.handle), credentialCache }, new SeatMonitor({ logger, registry: metrics.registry }));
   const app = createApp({ ctx, config, logger, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
-    listening.once('error', reject);
-  }).catch(async (error) => {
+    // Express 5 calls back with the error too (a port in use).
+    const listening = app.listen(config.server.port, config.server.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  }).catch(async (error: NodeJS.ErrnoException) => {
     await credentialChanges.stop();
     await connection.close();
+    if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+      throw new Error(`cannot listen on ${config.server.host}:${config.server.port} (${error.code === 'EACCES' ? 'not permitted' : 'in use'}): set PORT (or HOST) to a free one`);
+    }
     throw error;
   });
   const renewals = scheduleRenewals(ctx, { intervalSeconds: config.billing.renewalCheckSeconds, logger });
@@ -95,10 +98,33 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   return {
     url, server, demo,
     stop: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeHttp(server, config.server.shutdownDrainSeconds * 1000);
       await renewals.stop();
       await credentialChanges.stop();
       await connection.close();
     },
   };
+}
+
+/**
+ * Stops accepting connections, lets the requests in flight finish for at most `drainMs`, then
+ * closes every connection left: a client that never finishes its request (or keeps its
+ * connection open) cannot hold the process past the drain.
+ */
+async function closeHttp(server: Server, drainMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections are closed as soon as their request is answered.
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  let timer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([
+    closed.then(() => true),
+    new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), drainMs); }),
+  ]);
+  clearTimeout(timer);
+  clearInterval(sweep);
+  if (!drained) {
+    server.closeAllConnections();
+    await closed;
+  }
 }

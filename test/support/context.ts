@@ -6,7 +6,7 @@ import type { ServiceContext } from '../../src/services/context.js';
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const config = validateConfig({
     server: { host: '127.0.0.1', port: 0, publicUrl: null, trustProxy: false },
-    database: { url: process.env.SEATGATE_TEST_DATABASE_URL ?? null, poolSize: 10, embedded: { dataDir: 'data', port: 54329 } },
+    database: { url: process.env.SEATGATE_TEST_DATABASE_URL ?? null, poolSize: 10, embedded: { dataDir: 'data', port: 0 } },
     plansFile: null,
     log: { level: 'warn' },
     demo: { enabled: false },

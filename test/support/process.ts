@@ -10,12 +10,12 @@ export interface ServerProcess {
   exited(): Promise<number | null>;
 }
 
-export function startServerProcess(env: Record<string, string | undefined>, port: number): ServerProcess {
-  const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1' })) {
-    if (value !== undefined) childEnv[key] = value;
-  }
-  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `where`: another copy of seatgate to run (its folder: dist/src/main.js inside, the working directory). */
+export function startServerProcess(env: Record<string, string | undefined>, port: number, where?: string): ServerProcess {
+  const childEnv = environment({ NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const child = spawn(process.execPath, [path.resolve(where ?? '.', 'dist/src/main.js')], {
+    env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: where,
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => { output += String(chunk); });
   child.stderr?.on('data', (chunk) => { output += String(chunk); });
@@ -43,4 +43,26 @@ export function printedSecret(output: string, label: string): string {
   const match = new RegExp(`${label}:\\s+(\\S+)`).exec(output);
   if (!match?.[1]) throw new Error(`no "${label}" in the output:\n${output}`);
   return match[1];
+}
+
+function environment(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...env })) {
+    if (value !== undefined) result[key] = value;
+  }
+  return result;
+}
+
+export interface CliRun { code: number | null; stdout: string; stderr: string }
+
+/** Runs the built CLI (dist/) as its own process, the way an operator or a cron job does. */
+export function runCliProcess(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
+  const child = spawn(process.execPath, [path.resolve('dist/src/interfaces/cli/main.js'), ...args], {
+    env: environment({ NODE_ENV: 'production', ...env }), stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => { stdout += String(chunk); });
+  child.stderr.on('data', (chunk) => { stderr += String(chunk); });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }

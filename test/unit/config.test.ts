@@ -2,7 +2,7 @@ import { validateConfig } from '../../src/config.js';
 
 const valid = {
   server: { host: '0.0.0.0', port: 8080, publicUrl: null, trustProxy: false },
-  database: { url: null, poolSize: 10, embedded: { dataDir: './data', port: 54329 } },
+  database: { url: null, poolSize: 10, embedded: { dataDir: './data', port: 0 } },
   plansFile: null,
   log: { level: 'info' },
   demo: { enabled: true },

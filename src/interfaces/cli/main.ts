@@ -38,5 +38,9 @@ const invokedDirectly = process.argv[1] !== undefined
   && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
   const io: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
-  process.exitCode = await runCli(process.argv.slice(2), io);
+  const code = await runCli(process.argv.slice(2), io);
+  // Exit explicitly with the code, once stdout is flushed: nothing registered on exit or
+  // beforeExit (as async-exit-hook did, exiting 0) may change what a script sees.
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
 }
