@@ -77,8 +77,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       });
     }
   });
-  const metrics = createMetrics(connection.handle.pool);
   const credentialCache = new CredentialCache();
+  const metrics = createMetrics(connection.handle.pool, {
+    db: connection.handle.db, credentialCache, seatsByOrganization: config.metrics.seatsByOrganization,
+  });
   const credentialChanges = listenForCredentialChanges(connection.handle.pool, credentialCache, logger);
   const ctx = withSeatMonitor({ ...context(connection.handle), credentialCache }, new SeatMonitor({ logger, registry: metrics.registry, webhookTimeoutMs }));
   const app = createApp({ ctx, config, logger, metrics });
