@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PlanCatalog } from './domain/plans.js';
+import { isValidAllowEntry } from './domain/webhook-target.js';
 
 /** The package root, whether running from src/ (tests) or dist/src/ (built). */
 export const PACKAGE_ROOT = (() => {
@@ -68,6 +69,20 @@ const configSchema = z.object({
   scim: z.object({ rateLimitPerMinute: z.number().int().min(1) }).default({ rateLimitPerMinute: 6000 }),
   // Seconds between the server's renewal checks (0 = never; renew with the CLI instead).
   billing: z.object({ renewalCheckSeconds: z.number().int().min(0).max(86_400) }).default({ renewalCheckSeconds: 300 }),
+  // The organizations' alert webhooks (decision 0010): public https targets only, unless allowed.
+  alerts: z.object({
+    webhook: z.object({
+      allowHttp: z.boolean().default(false),
+      allowPrivateTargets: z.boolean().default(false),
+      allowedTargets: z.array(z.string().refine(isValidAllowEntry, 'must be a host name, an IP address or a CIDR such as 10.0.0.0/8'))
+        .default([]),
+      timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    }).default({ allowHttp: false, allowPrivateTargets: false, allowedTargets: [], timeoutMs: 5000 }),
+  }).default({ webhook: { allowHttp: false, allowPrivateTargets: false, allowedTargets: [], timeoutMs: 5000 } }),
+  metrics: z.object({
+    // Per-organization seat gauges on /metrics (which is unauthenticated): off unless asked for.
+    seatsByOrganization: z.boolean().default(false),
+  }).default({ seatsByOrganization: false }),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

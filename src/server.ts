@@ -65,7 +65,8 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let demo: CreatedOrganization | undefined;
-  const context = (handle: DatabaseHandle): ServiceContext => ({ db: handle.db, plans: config.plans, now: () => new Date() });
+  const { timeoutMs: webhookTimeoutMs, ...webhookPolicy } = config.alerts.webhook;
+  const context = (handle: DatabaseHandle): ServiceContext => ({ db: handle.db, plans: config.plans, now: () => new Date(), webhookPolicy });
   // The demo organization is created under the start-up lock, so that of two servers started at
   // once on an empty database exactly one creates (and prints) it.
   const connection = await connectDatabase(config, logger, async (handle) => {
@@ -76,10 +77,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       });
     }
   });
-  const metrics = createMetrics(connection.handle.pool);
   const credentialCache = new CredentialCache();
+  const metrics = createMetrics(connection.handle.pool, {
+    db: connection.handle.db, credentialCache, seatsByOrganization: config.metrics.seatsByOrganization,
+  });
   const credentialChanges = listenForCredentialChanges(connection.handle.pool, credentialCache, logger);
-  const ctx = withSeatMonitor({ ...context(connection.handle), credentialCache }, new SeatMonitor({ logger, registry: metrics.registry }));
+  const ctx = withSeatMonitor({ ...context(connection.handle), credentialCache }, new SeatMonitor({ logger, registry: metrics.registry, webhookTimeoutMs }));
   const app = createApp({ ctx, config, logger, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
     // Express 5 calls back with the error too (a port in use).

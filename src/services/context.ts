@@ -3,6 +3,7 @@
 import type { Db } from '../storage/database.js';
 import type { PlanCatalog } from '../domain/plans.js';
 import type { CredentialCache } from './credential-cache.js';
+import type { WebhookPolicy } from '../domain/webhook-target.js';
 
 export interface ServiceContext {
   db: Db;
@@ -10,4 +11,6 @@ export interface ServiceContext {
   now(): Date;
   /** Authenticated SCIM and JIT tokens (a server process has one; without it, every request reads). */
   credentialCache?: CredentialCache;
+  /** Where organizations' alert webhooks may point (config `alerts.webhook`); strict when absent. */
+  webhookPolicy?: WebhookPolicy;
 }

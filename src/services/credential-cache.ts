@@ -15,6 +15,15 @@ export class CredentialCache implements CredentialChangeHandlers {
 
   constructor(private readonly ttlMs = 60_000, private readonly maxEntries = 10_000) {}
 
+  /** Whether revocation notices arrive (for /metrics: nothing is cached while they do not). */
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
   get(tokenHash: string): Principal | undefined {
     const entry = this.entries.get(tokenHash);
     if (!entry) return undefined;

@@ -16,13 +16,20 @@
 // An alert is: a winston `warn` line (event `seat.utilization_alert`); the counter
 // `seatgate_seat_alerts_total{seat_type}` (seat types are catalog data, so the label stays small;
 // organization ids are never labels — the log line and webhook carry them); and, when the
-// organization set `alertWebhookUrl`, a JSON POST with a timeout whose failures are logged and
-// counted in `seatgate_seat_alert_webhooks_total{outcome}`.
+// organization set `alertWebhookUrl`, a JSON POST under the SSRF policy (decision 0010,
+// ./alerts/webhook-delivery.ts). Its outcome is counted in
+// `seatgate_seat_alert_webhooks_total{outcome}` with only `delivered`, `refused` or `failed`
+// (/metrics is unauthenticated: no URL, host or error there, or it would be a port-scan oracle);
+// the detail goes to the organization's audit log (`webhook.delivered|refused|failed`, seen by
+// its admins) and the operator's log.
 import client from 'prom-client';
 import { DEFAULT_SETTINGS, orgSettingsSchema } from '../domain/organization.js';
 import type { Logger } from '../observability/logger.js';
 import { alertStates, armAlert, countRefusals, organizationsWithStaleAlerts, rearmAlert, seatUsage } from '../storage/billing.js';
 import { findOrganization } from '../storage/organizations.js';
+import { recordAudit } from '../storage/audit.js';
+import { STRICT_WEBHOOK_POLICY } from '../domain/webhook-target.js';
+import { deliverWebhook } from './alerts/webhook-delivery.js';
 import type { ServiceContext } from './context.js';
 import { requireOrgId } from './billing.js';
 import { notFound } from '../domain/errors.js';
@@ -60,7 +67,7 @@ export class SeatMonitor {
     });
     this.webhooks = new client.Counter({
       name: 'seatgate_seat_alert_webhooks_total',
-      help: 'Seat alert webhook deliveries by outcome (sent, failed)',
+      help: 'Seat alert webhook deliveries by outcome (delivered, refused by the SSRF policy, failed)',
       labelNames: ['outcome'] as const,
       registers: [options.registry],
     });
@@ -84,7 +91,7 @@ export class SeatMonitor {
           at: ctx.now().toISOString(),
         };
         raised.push(alert);
-        this.emit(alert, webhookUrl);
+        this.emit(ctx, alert, webhookUrl);
       } else if (await rearmAlert(ctx.db, orgId, row.seat_type)) {
         this.options.logger.info('seat utilization back below the alert threshold', {
           event: 'seat.utilization_rearmed', orgId, seatType: row.seat_type, assigned: row.assigned, allocated: row.allocated, threshold,
@@ -99,32 +106,30 @@ export class SeatMonitor {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private emit(alert: SeatAlert, webhookUrl: string | null): void {
+  private emit(ctx: ServiceContext, alert: SeatAlert, webhookUrl: string | null): void {
     this.options.logger.warn('seat utilization crossed the alert threshold', { event: alert.type, ...alert });
     this.alerts.inc({ seat_type: alert.seatType });
     if (!webhookUrl) return;
-    const delivery = this.post(webhookUrl, alert).finally(() => this.pending.delete(delivery));
+    const delivery = this.post(ctx, webhookUrl, alert).finally(() => this.pending.delete(delivery));
     this.pending.add(delivery);
   }
 
-  private async post(url: string, alert: SeatAlert): Promise<void> {
-    const log = { event: 'seat.alert_webhook', orgId: alert.orgId, seatType: alert.seatType, host: hostOf(url) };
+  private async post(ctx: ServiceContext, url: string, alert: SeatAlert): Promise<void> {
+    const host = hostOf(url);
+    const result = await deliverWebhook(url, alert, {
+      policy: ctx.webhookPolicy ?? STRICT_WEBHOOK_POLICY, timeoutMs: this.options.webhookTimeoutMs ?? 5000,
+    }).catch((error: unknown) => ({ outcome: 'failed' as const, reason: String((error as Error)?.message ?? error) }));
+    this.webhooks.inc({ outcome: result.outcome });
+    const detail = { event: 'seat.alert_webhook', orgId: alert.orgId, seatType: alert.seatType, host, ...result };
+    if (result.outcome === 'delivered') this.options.logger.info('seat alert webhook delivered', detail);
+    else this.options.logger.error(`seat alert webhook ${result.outcome}`, detail);
     try {
-      if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('the webhook URL must be http:// or https://');
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'seatgate' },
-        body: JSON.stringify(alert),
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? 5000),
+      await recordAudit(ctx.db, alert.orgId, {
+        actor: { type: 'system' }, action: `webhook.${result.outcome}`, subjectType: 'seat_type', subjectId: alert.seatType,
+        reason: { host, ...result }, // never the path or query, which may carry a secret
       });
-      await response.body?.cancel();
-      if (!response.ok) throw new Error(`the webhook answered ${response.status}`);
-      this.webhooks.inc({ outcome: 'sent' });
-      this.options.logger.info('seat alert webhook delivered', { ...log, status: response.status });
     } catch (error) {
-      this.webhooks.inc({ outcome: 'failed' });
-      this.options.logger.error('seat alert webhook failed', { ...log, error: String((error as Error)?.message ?? error) });
+      this.options.logger.error('could not record the webhook outcome', { event: 'seat.alert_webhook', orgId: alert.orgId, error: String(error) });
     }
   }
 }

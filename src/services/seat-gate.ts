@@ -21,6 +21,7 @@ import {
   releaseSeat, reserveSeat, writeMemberSeat, type LockedMember,
 } from '../storage/seats.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
+import { countSeatRefusal } from '../observability/metrics.js';
 
 export type GateTrigger =
   | 'scim_create' | 'scim_reactivate' | 'jit_login' | 'group_change' | 'mapping_change'
@@ -144,6 +145,7 @@ export async function recordRefusal(
     actor: refusal.actor, action: 'seat.refused', subjectType: 'member', subjectId: refusal.memberId ?? refusal.subject,
     reason: { trigger: refusal.trigger, exhausted: refusal.exhausted, userName: refusal.subject },
   });
+  countSeatRefusal(refusal.trigger);
 }
 
 /**
@@ -222,6 +224,7 @@ export async function reevaluate(db: Db, org: GateOrg, memberId: string, trigger
       actor, action: upgrade ? 'seat.refused' : 'seat.downgrade_deferred', subjectType: 'member', subjectId: memberId,
       reason: { trigger, exhausted: candidates.map((c) => c.seatType), kept: current, userName: member.user_name },
     });
+    if (upgrade) countSeatRefusal(trigger);
     return;
   }
   await releaseSeat(db, org.id, current);

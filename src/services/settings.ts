@@ -5,6 +5,7 @@
 import { invalidInput, notFound } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
 import { orgSettingsSchema, type OrgSettings } from '../domain/organization.js';
+import { checkWebhookUrl, STRICT_WEBHOOK_POLICY } from '../domain/webhook-target.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
 import { findOrganization } from '../storage/organizations.js';
 import { lockOrganizationSettings, writeOrganizationSettings } from '../storage/seat-admin.js';
@@ -24,6 +25,11 @@ export async function updateSettings(
   ctx: ServiceContext, orgId: string, patch: SettingsPatch, actor: Actor,
 ): Promise<{ settings: OrgSettings; servedPending: number }> {
   if (!isUuid(orgId)) throw notFound(`no organization ${orgId}`);
+  if (patch.alertWebhookUrl) {
+    // The SSRF policy (decision 0010); delivery checks again, with the resolved addresses.
+    const checked = checkWebhookUrl(patch.alertWebhookUrl, ctx.webhookPolicy ?? STRICT_WEBHOOK_POLICY);
+    if (!checked.ok) throw invalidInput(`alertWebhookUrl: ${checked.reason}`, { field: 'alertWebhookUrl' });
+  }
   return inTransaction(ctx.db, async (trx) => {
     const row = await lockOrganizationSettings(trx, orgId);
     if (!row) throw notFound(`no organization ${orgId}`);

@@ -12,34 +12,45 @@ import { newOrganization } from '../support/http.js';
 import { addMember, seatedMember } from '../support/gate.js';
 import { inTransaction } from '../../src/storage/transactions.js';
 import { loadGateOrg, release } from '../../src/services/seat-gate.js';
+import { STRICT_WEBHOOK_POLICY } from '../../src/domain/webhook-target.js';
+import { deliverWebhook } from '../../src/services/alerts/webhook-delivery.js';
 
 type Monitored = TestContext & { seatMonitor: SeatMonitor };
 let ctx: Monitored;
+let strict: Monitored;
 let logs: Record<string, unknown>[];
 let metrics: ReturnType<typeof createMetrics>;
-let webhook: { server: http.Server; url: string; bodies: unknown[]; status: number; hang: boolean };
+let webhook: { server: http.Server; url: string; port: number; bodies: unknown[]; hosts: string[]; connections: number; status: number; hang: boolean };
 
 beforeAll(async () => {
   const base = openTestContext(() => new Date('2025-06-01T12:00:00Z'));
   logs = [];
   const stream = new Writable({ write(chunk, _enc, done) { logs.push(JSON.parse(String(chunk))); done(); } });
   metrics = createMetrics(base.handle.pool);
-  ctx = withSeatMonitor(base, new SeatMonitor({ logger: createLogger('info', false, stream), registry: metrics.registry, webhookTimeoutMs: 300 }));
+  // The webhook receiver below is on loopback over http: allowed here as an operator would allow
+  // it in config (`alerts.webhook`); the strict default is tested with `strict` below.
+  const monitor = new SeatMonitor({ logger: createLogger('info', false, stream), registry: metrics.registry, webhookTimeoutMs: 300 });
+  strict = withSeatMonitor({ ...base, webhookPolicy: STRICT_WEBHOOK_POLICY }, monitor);
+  ctx = withSeatMonitor(Object.assign(base, { webhookPolicy: { allowHttp: true, allowPrivateTargets: true, allowedTargets: [] } }), monitor);
   const bodies: unknown[] = [];
-  const state = { status: 204, hang: false };
+  const hosts: string[] = [];
+  const state = { status: 204, hang: false, connections: 0 };
   const server = http.createServer((req, res) => {
+    hosts.push(String(req.headers.host));
     let body = '';
     req.on('data', (chunk) => { body += String(chunk); });
     req.on('end', () => {
       bodies.push({ method: req.method, path: req.url, contentType: req.headers['content-type'], body: JSON.parse(body) });
       if (state.hang) return; // never answers: the sender's timeout must fire
       res.statusCode = state.status;
+      if (state.status >= 300 && state.status < 400) res.setHeader('location', '/hooks/redirected');
       res.end();
     });
   });
+  server.on('connection', () => { state.connections += 1; });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  webhook = Object.assign(state, { server, url: `http://127.0.0.1:${port}/hooks/seats`, bodies });
+  webhook = Object.assign(state, { server, port, url: `http://127.0.0.1:${port}/hooks/seats`, bodies, hosts });
 });
 afterAll(async () => {
   await ctx.seatMonitor.idle();
@@ -50,6 +61,8 @@ afterAll(async () => {
 
 const setSettings = (orgId: string, settings: Record<string, unknown>) =>
   ctx.db.updateTable('organizations').set({ settings: JSON.stringify(settings) }).where('id', '=', orgId).execute();
+const auditOf = async (orgId: string, prefix: string) =>
+  (await ctx.db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId).where('action', 'like', `${prefix}%`).orderBy('at').execute());
 const alertsFor = (orgId: string) => logs.filter((l) => l.event === 'seat.utilization_alert' && l.orgId === orgId);
 const stateOf = async (orgId: string, seatType: string) =>
   (await ctx.db.selectFrom('seat_alert_state').selectAll().where('org_id', '=', orgId).where('seat_type', '=', seatType).executeTakeFirst())?.alerting ?? false;
@@ -156,7 +169,9 @@ describe('alert webhook', () => {
         assigned: 2, allocated: 2, utilization: 1, threshold: 1, at: '2025-06-01T12:00:00.000Z' }),
     }]);
     expect(logs.some((l) => l.event === 'seat.alert_webhook' && l.orgId === org.orgId && l.status === 204)).toBe(true);
-    expect(await metrics.registry.metrics()).toMatch(/seatgate_seat_alert_webhooks_total\{outcome="sent"\} 1/);
+    expect(await metrics.registry.metrics()).toMatch(/seatgate_seat_alert_webhooks_total\{outcome="delivered"\} 1/);
+    expect((await auditOf(org.orgId, 'webhook.')).map((e) => [e.action, e.reason])).toEqual([
+      ['webhook.delivered', { host: `127.0.0.1:${webhook.port}`, outcome: 'delivered', status: 204 }]]);
   });
 
   it('logs failures (error status, timeout) without blocking or retrying the alert', async () => {
@@ -172,11 +187,79 @@ describe('alert webhook', () => {
       await ctx.seatMonitor.idle();
       const failure = logs.find((l) => l.event === 'seat.alert_webhook' && l.orgId === org.orgId && l.level === 'error');
       expect(failure).toMatchObject({ host: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
-      expect(String(failure?.error)).toMatch(mode === 'hang' ? /abort|timeout/i : /500/);
+      expect(String(failure?.reason)).toMatch(mode === 'hang' ? /abort|timeout/i : /500/);
       expect(alertsFor(org.orgId)).toHaveLength(1);
     }
     webhook.hang = false;
     expect(await metrics.registry.metrics()).toMatch(/seatgate_seat_alert_webhooks_total\{outcome="failed"\} 2/);
+  });
+});
+
+describe('alert webhook SSRF policy (decision 0010)', () => {
+  const alertTo = async (c: Monitored, url: string) => {
+    const org = await newOrganization(c, { termStart: '2025-01-01', seats: { premium: 2, standard: 0 } });
+    // Written directly, as a URL saved before the policy existed would be: delivery checks again.
+    await setSettings(org.orgId, { utilizationAlertThreshold: 1, alertWebhookUrl: url });
+    await seatedMember(c, org.orgId);
+    expect(await afterSeatsChanged(c, org.orgId)).toHaveLength(1);
+    await c.seatMonitor.idle();
+    return org.orgId;
+  };
+
+  it('by default refuses a webhook to 127.0.0.1 (in any spelling): the local server receives nothing', async () => {
+    webhook.status = 204;
+    const before = { connections: webhook.connections, bodies: webhook.bodies.length };
+    const spellings = [webhook.url, `http://2130706433:${webhook.port}/x`, `http://0x7f000001:${webhook.port}/x`,
+      `http://[::ffff:127.0.0.1]:${webhook.port}/x`, `http://localhost:${webhook.port}/x`, `https://127.0.0.1:${webhook.port}/x`,
+      `https://u:p@127.0.0.1:${webhook.port}/x`];
+    for (const url of spellings) {
+      const orgId = await alertTo(strict, url);
+      const events = await auditOf(orgId, 'webhook.');
+      expect(events.map((e) => e.action)).toEqual(['webhook.refused']);
+      expect(events[0]!.reason).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/https|public|user name/) });
+    }
+    expect({ connections: webhook.connections, bodies: webhook.bodies.length }).toEqual(before);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/seatgate_seat_alert_webhooks_total\{outcome="refused"\} [1-9]/);
+    // The unauthenticated /metrics carries coarse outcomes only: never a URL, host, port or error.
+    expect(text).not.toContain(String(webhook.port));
+    expect(text).not.toMatch(/127\.0\.0\.1|localhost|ECONN|timeout/);
+  });
+
+  it('checks the resolved addresses at send time (DNS rebinding) and keeps the Host header', async () => {
+    const before = { connections: webhook.connections, bodies: webhook.bodies.length };
+    const httpOnly = { ...STRICT_WEBHOOK_POLICY, allowHttp: true };
+    const to = (host: string) => `http://${host}:${webhook.port}/hooks/seats`;
+    // A public-looking name whose DNS answer is loopback, or mixes a public and a loopback address.
+    for (const answer of [[{ address: '127.0.0.1', family: 4 }], [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }],
+      [{ address: '::1', family: 6 }], [{ address: '::ffff:127.0.0.1', family: 6 }]]) {
+      const outcome = await deliverWebhook(to('hooks.example.com'), { ping: 1 }, { policy: httpOnly, timeoutMs: 1000, resolve: async () => answer });
+      expect(outcome).toEqual({ outcome: 'refused', reason: 'the host does not resolve to a public address' });
+    }
+    // A name that does not resolve at all says the same (no oracle for internal DNS names).
+    expect(await deliverWebhook(to('no-such-host.invalid'), {}, { policy: httpOnly, timeoutMs: 1000 }))
+      .toEqual({ outcome: 'refused', reason: 'the host does not resolve to a public address' });
+    expect({ connections: webhook.connections, bodies: webhook.bodies.length }).toEqual(before);
+
+    // Allowed: the socket goes to exactly the address that was checked, with the URL's Host.
+    const allowed = await deliverWebhook(to('hooks.seatgate.test'), { ping: 2 }, {
+      policy: { ...httpOnly, allowedTargets: ['127.0.0.0/8'] }, timeoutMs: 1000, resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
+    expect(allowed).toEqual({ outcome: 'delivered', status: 204 });
+    expect(webhook.hosts.at(-1)).toBe(`hooks.seatgate.test:${webhook.port}`);
+    expect(webhook.bodies.at(-1)).toMatchObject({ body: { ping: 2 } });
+  });
+
+  it('never follows a redirect', async () => {
+    webhook.status = 302;
+    try {
+      const before = webhook.bodies.length;
+      const orgId = await alertTo(ctx, webhook.url);
+      expect(webhook.bodies.slice(before).map((b) => (b as { path: string }).path)).toEqual(['/hooks/seats']);
+      expect((await auditOf(orgId, 'webhook.')).map((e) => [e.action, (e.reason as { status?: number }).status])).toEqual([['webhook.failed', 302]]);
+    } finally {
+      webhook.status = 204;
+    }
   });
 });
 

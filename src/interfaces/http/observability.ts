@@ -35,9 +35,14 @@ export function requestObservability(logger: Logger, metrics: Metrics) {
   };
 }
 
-/** The matched route's template (bounded label cardinality), or a fixed word when none matched. */
+/**
+ * The matched route's template (bounded label cardinality). A request answered before any route
+ * matched (a 401 from the bearer check, a 429, a 404 inside a router) is labelled by its router's
+ * mount path (`/scim/v2/*`; mount paths are literals), so that an IdP's failing sync shows up
+ * under its interface; outside every router, a fixed word.
+ */
 function routeTemplate(req: Request): string {
   const template = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof template === 'string') return `${req.baseUrl}${template}`;
-  return req.res?.locals.routeLabel ?? 'unmatched';
+  return req.res?.locals.routeLabel ?? (req.baseUrl ? `${req.baseUrl}/*` : 'unmatched');
 }

@@ -263,7 +263,8 @@ export const openApiDocument = {
         roleSeatFallback: { type: 'boolean' } } },
       SettingsPatch: { type: 'object', minProperties: 1, additionalProperties: false, properties: {
         onNoSeat: { type: 'string', enum: ['block', 'pending'] }, utilizationAlertThreshold: { type: 'number', minimum: 0, maximum: 1 },
-        alertWebhookUrl: { oneOf: [{ type: 'null' }, { type: 'string', format: 'uri' }] },
+        alertWebhookUrl: { oneOf: [{ type: 'null' }, { type: 'string', format: 'uri' }],
+          description: 'https:// URL of a public host, without user:password (the server may allow http:// or private targets); each delivery is in the audit log as webhook.delivered|refused|failed' },
         roleSeatTypes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Entra app-role value → seat type of the plan' },
         roleSeatFallback: { type: 'boolean' } } },
       AuditEvent: { type: 'object', properties: {
