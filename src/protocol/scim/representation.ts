@@ -108,15 +108,42 @@ function canonical(type: ResourceType, known: JsonObject): JsonObject {
   return applyPatch(type, {}, operations).resource;
 }
 
+/**
+ * The longest userName, group displayName and externalId: the database's CHECK on the names, and
+ * for every indexed text (externalId, name.givenName, name.familyName) what a btree index entry
+ * holds (2,704 bytes; 512 characters are at most 2,048 bytes of UTF-8).
+ */
+export const MAX_NAME_LENGTH = 512;
+
+function checkLength(value: string, name: string): string {
+  if (value.length > MAX_NAME_LENGTH) {
+    throw badRequest('invalidValue', `"${name}" is ${value.length} characters long; at most ${MAX_NAME_LENGTH} are accepted.`);
+  }
+  return value;
+}
+
 function optionalString(value: unknown, name: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw badRequest('invalidValue', `"${name}" must be a string.`);
-  return value;
+  return checkLength(value, name);
 }
 
 function requiredString(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw badRequest('invalidValue', `"${name}" is required and must be a non-empty string.`);
-  return value;
+  return checkLength(value, name);
+}
+
+/** Attributes read by expression indexes (migration 0004) are held to the same length. */
+function checkIndexedAttributes(attributes: JsonObject): void {
+  const name = attributes.name;
+  if (!isObject(name)) return;
+  for (const key of ['givenName', 'familyName']) {
+    const value = name[key];
+    if (value !== undefined && value !== null) {
+      if (typeof value !== 'string') throw badRequest('invalidValue', `"name.${key}" must be a string.`);
+      checkLength(value, `name.${key}`);
+    }
+  }
 }
 
 export function userFieldsFromBody(body: unknown): UserFields {
@@ -129,6 +156,7 @@ export function userFieldsFromResource(resource: JsonObject): UserFields {
   const { userName, externalId, active, id: _id, meta: _meta, schemas: _schemas, groups: _groups, ...attributes } = resource;
   delete attributes[SEATGATE_USER_SCHEMA];
   if (active !== undefined && typeof active !== 'boolean') throw badRequest('invalidValue', '"active" must be a boolean.');
+  checkIndexedAttributes(attributes);
   return { userName: requiredString(userName, 'userName'), externalId: optionalString(externalId, 'externalId'), active, attributes };
 }
 
