@@ -2,6 +2,8 @@
 // beyond any integer column, deeply nested JSON and undecodable paths get a clear 4xx in each
 // interface's error shape — never a 500, never a half-write.
 import request from 'supertest';
+import { sql } from 'kysely';
+import * as migration0013 from '../../src/storage/migrations/0013_json_depth.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { patchOp, scimClient, USER_SCHEMA as USER, GROUP_SCHEMA as GROUP } from '../support/scim.js';
 import { as } from './admin-support.js';
@@ -188,16 +190,40 @@ describe('deep JSON', () => {
     expect(jit.body).toEqual({ error: { code: 'invalid_input', message: expect.stringMatching(/nested/) } });
   });
 
-  it('a user stored with a deep extension (before this limit) can still be PATCHed and deactivated', async () => {
+  it('accepts 64 levels (the body is level 1) and refuses 65', async () => {
     const org = await newOrganization(t.ctx);
-    const user = await scim(org.scimToken).post('/Users', { schemas: [USER], userName: 'stored-deep@x.com' }).expect(201);
+    const body = (depth: number, userName: string) => `{"schemas":["${USER}"],"userName":"${userName}","urn:ietf:params:scim:schemas:extension:x:2.0:User":${deepObject(depth - 1)}}`;
+    await rawScim(org.scimToken, 'post', '/Users', body(64, 'depth64@x.com')).expect(201);
+    expect((await rawScim(org.scimToken, 'post', '/Users', body(65, 'depth65@x.com')).expect(400)).body).toEqual(scimError(400, 'invalidSyntax'));
+  });
+
+  it('migration 0013 trims users stored with a deep extension (before this limit), which can then be PATCHed and deactivated', async () => {
+    const org = await newOrganization(t.ctx);
+    const user = await scim(org.scimToken).post('/Users', { schemas: [USER], userName: 'stored-deep@x.com', name: { givenName: 'Kept' } }).expect(201);
+    const group = await scim(org.scimToken).post('/Groups', { schemas: [GROUP], displayName: 'stored-deep' }).expect(201);
     // As written before the limit existed: jsonb holds any depth.
-    const stored = JSON.parse(`{"urn:ietf:params:scim:schemas:extension:x:2.0:User":${deepObject(4500)}}`);
-    await t.ctx.db.updateTable('members').set({ attributes: JSON.stringify(stored) as never })
-      .where('org_id', '=', org.orgId).where('id', '=', user.body.id).execute();
-    await scim(org.scimToken).patch(`/Users/${user.body.id}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(204);
-    const read = await scim(org.scimToken).get(`/Users/${user.body.id}?attributes=active`).expect(200);
-    expect(read.body.active).toBe(false);
+    const deep = `"urn:ietf:params:scim:schemas:extension:x:2.0:User":${deepObject(4500)}`;
+    const kept = `"urn:ietf:params:scim:schemas:extension:y:2.0:User":${deepObject(62)}`;
+    await sql`update members set attributes = attributes || ${`{${deep},${kept}}`}::jsonb where org_id = ${org.orgId} and id = ${user.body.id}`.execute(t.ctx.db);
+    await sql`update groups set attributes = attributes || ${`{${deep}}`}::jsonb where org_id = ${org.orgId} and id = ${group.body.id}`.execute(t.ctx.db);
+    await migration0013.up(t.ctx.db as never);
+    await scim(org.scimToken).patch(`/Users/${user.body.id}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(200);
+    const read = await scim(org.scimToken).get(`/Users/${user.body.id}`).expect(200);
+    expect(read.body).toMatchObject({ active: false, name: { givenName: 'Kept' }, 'urn:ietf:params:scim:schemas:extension:y:2.0:User': { a: expect.anything() } });
+    expect(read.body['urn:ietf:params:scim:schemas:extension:x:2.0:User']).toBeUndefined();
+    const readGroup = await scim(org.scimToken).get(`/Groups/${group.body.id}`).expect(200);
+    expect(readGroup.body['urn:ietf:params:scim:schemas:extension:x:2.0:User']).toBeUndefined();
+  });
+
+  it('a user stored with an over-long externalId (before the limit) can still be deactivated by PATCH and PUT', async () => {
+    const org = await newOrganization(t.ctx);
+    const user = await scim(org.scimToken).post('/Users', { schemas: [USER], userName: 'long-ext@x.com' }).expect(201);
+    const externalId = 'e'.repeat(600);
+    await t.ctx.db.updateTable('members').set({ external_id: externalId }).where('org_id', '=', org.orgId).where('id', '=', user.body.id).execute();
+    await scim(org.scimToken).patch(`/Users/${user.body.id}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(200);
+    await scim(org.scimToken).put(`/Users/${user.body.id}`, { schemas: [USER], userName: 'long-ext@x.com', externalId, active: true }).expect(200);
+    const changed = await scim(org.scimToken).put(`/Users/${user.body.id}`, { schemas: [USER], userName: 'long-ext@x.com', externalId: `${externalId}x` });
+    expect(changed.body).toEqual(scimError(400, 'invalidValue'));
   });
 });
 

@@ -115,15 +115,18 @@ const sameUser = (current: UserView, fields: UserFields) =>
 
 /** PUT: a full replace of what the client manages; id, created, seat data are never touched. */
 export async function replaceUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string) {
-  const fields = userFieldsFromBody(body);
-  return changeUser(ctx, caller, id, ifMatch, (current) => (sameUser(current, fields) ? undefined : fields));
+  return changeUser(ctx, caller, id, ifMatch, (current) => {
+    const fields = userFieldsFromBody(body, userPatchDocument(current));
+    return sameUser(current, fields) ? undefined : fields;
+  });
 }
 
 export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string) {
   const operations = normalizePatchRequest('User', body, { dialect });
   return changeUser(ctx, caller, id, ifMatch, (current) => {
-    const result = applyPatch('User', userPatchDocument(current), operations, { id: current.id });
-    return result.changed ? userFieldsFromResource(result.resource) : undefined;
+    const document = userPatchDocument(current);
+    const result = applyPatch('User', document, operations, { id: current.id });
+    return result.changed ? userFieldsFromResource(result.resource, document) : undefined;
   });
 }
 
