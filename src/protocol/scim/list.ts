@@ -4,6 +4,12 @@ import { ScimError, type ScimType } from './errors.js';
 
 export const MAX_RESULTS = 1000;
 export const DEFAULT_COUNT = 100;
+/**
+ * The largest startIndex honoured; larger ones are read as this one (an empty page: no
+ * organization holds 2^31 resources). RFC 7644 §3.4.2.4 sets no bound, but IdP clients read
+ * paging numbers as 32-bit integers, and a value past PostgreSQL's bigint OFFSET is an error.
+ */
+export const MAX_START_INDEX = 2_147_483_647;
 
 export interface ListQuery {
   filter: string | undefined;
@@ -28,10 +34,15 @@ function text(value: unknown, name: string): string | undefined {
   return value;
 }
 
+/** An integer, however large (digits beyond any integer type become ±Infinity; callers clamp). */
 function integer(value: unknown, name: string): number | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw bad(`"${name}" must be an integer, not ${value}.`);
+    return value;
+  }
   const raw = text(value, name);
   if (raw === undefined || raw.trim() === '') return undefined;
-  if (!/^-?\d+$/.test(raw.trim())) throw bad(`"${name}" must be an integer, not "${raw}".`);
+  if (!/^-?\d+$/.test(raw.trim())) throw bad(`"${name}" must be an integer, not "${raw.slice(0, 40)}".`);
   return Number(raw.trim());
 }
 
@@ -62,7 +73,7 @@ export function parseListQuery(params: Record<string, unknown>): ListQuery {
     // RFC 7644 §3.4.2.4: a negative count is 0; the server may return fewer than asked.
     count: Math.min(Math.max(count ?? DEFAULT_COUNT, 0), MAX_RESULTS),
     // "A value less than 1 SHALL be interpreted as 1."
-    startIndex: Math.max(startIndex ?? 1, 1),
+    startIndex: Math.min(Math.max(startIndex ?? 1, 1), MAX_START_INDEX),
     cursor,
   };
 }

@@ -111,20 +111,53 @@ function canonical(type: ResourceType, known: JsonObject): JsonObject {
   return applyPatch(type, {}, operations).resource;
 }
 
-function optionalString(value: unknown, name: string): string | null {
+/**
+ * The longest userName, group displayName and externalId: the database's CHECK on the names, and
+ * for every indexed text (externalId, name.givenName, name.familyName) what a btree index entry
+ * holds (2,704 bytes; 512 characters are at most 2,048 bytes of UTF-8).
+ */
+export const MAX_NAME_LENGTH = 512;
+
+/**
+ * `stored`: the value the resource holds now. A value kept as it is passes, so that a resource
+ * stored before a limit existed can still be changed (deactivated, above all).
+ */
+function checkLength(value: string, name: string, stored?: unknown): string {
+  if (value.length > MAX_NAME_LENGTH && value !== stored) {
+    throw badRequest('invalidValue', `"${name}" is ${value.length} characters long; at most ${MAX_NAME_LENGTH} are accepted.`);
+  }
+  return value;
+}
+
+function optionalString(value: unknown, name: string, stored?: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw badRequest('invalidValue', `"${name}" must be a string.`);
-  return value;
+  return checkLength(value, name, stored);
 }
 
 function requiredString(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw badRequest('invalidValue', `"${name}" is required and must be a non-empty string.`);
-  return value;
+  return checkLength(value, name);
 }
 
-export function userFieldsFromBody(body: unknown): UserFields {
+/** Attributes read by expression indexes (migration 0004) are held to the same length. */
+function checkIndexedAttributes(attributes: JsonObject, stored: JsonObject): void {
+  const name = attributes.name;
+  if (!isObject(name)) return;
+  const storedName = isObject(stored.name) ? stored.name : {};
+  for (const key of ['givenName', 'familyName']) {
+    const value = name[key];
+    if (value !== undefined && value !== null) {
+      if (typeof value !== 'string') throw badRequest('invalidValue', `"name.${key}" must be a string.`);
+      checkLength(value, `name.${key}`, storedName[key]);
+    }
+  }
+}
+
+/** `stored`: the resource's current PATCH document, when it exists (a PUT). */
+export function userFieldsFromBody(body: unknown, stored: JsonObject = {}): UserFields {
   const { known, custom } = splitBody('User', requireSchemas('User', body));
-  return userFieldsFromResource({ ...canonical('User', known), ...custom });
+  return userFieldsFromResource({ ...canonical('User', known), ...custom }, stored);
 }
 
 /**
@@ -132,23 +165,24 @@ export function userFieldsFromBody(body: unknown): UserFields {
  * PUT, each PATCH form, Bulk) reaches members.attributes through here, so secret attributes
  * (`password`) are dropped here: never stored.
  */
-export function userFieldsFromResource(resource: JsonObject): UserFields {
+export function userFieldsFromResource(resource: JsonObject, stored: JsonObject = {}): UserFields {
   const { userName, externalId, active, id: _id, meta: _meta, schemas: _schemas, groups: _groups, ...attributes } = withoutSecrets('User', resource);
   delete attributes[SEATGATE_USER_SCHEMA];
   if (active !== undefined && typeof active !== 'boolean') throw badRequest('invalidValue', '"active" must be a boolean.');
-  return { userName: requiredString(userName, 'userName'), externalId: optionalString(externalId, 'externalId'), active, attributes };
+  checkIndexedAttributes(attributes, stored);
+  return { userName: requiredString(userName, 'userName'), externalId: optionalString(externalId, 'externalId', stored.externalId), active, attributes };
 }
 
-export function groupFieldsFromBody(body: unknown): GroupFields {
+export function groupFieldsFromBody(body: unknown, stored: JsonObject = {}): GroupFields {
   const checked = requireSchemas('Group', body);
   const { known, custom } = splitBody('Group', checked);
-  const fields = groupFieldsFromResource({ ...canonical('Group', known), ...custom });
+  const fields = groupFieldsFromResource({ ...canonical('Group', known), ...custom }, stored);
   return { ...fields, memberIds: checked.members === undefined || checked.members === null ? undefined : memberIdsOf(checked.members) };
 }
 
-export function groupFieldsFromResource(resource: JsonObject): Omit<GroupFields, 'memberIds'> {
+export function groupFieldsFromResource(resource: JsonObject, stored: JsonObject = {}): Omit<GroupFields, 'memberIds'> {
   const { displayName, externalId, id: _id, meta: _meta, schemas: _schemas, members: _members, ...attributes } = withoutSecrets('Group', resource);
-  return { displayName: requiredString(displayName, 'displayName'), externalId: optionalString(externalId, 'externalId'), attributes };
+  return { displayName: requiredString(displayName, 'displayName'), externalId: optionalString(externalId, 'externalId', stored.externalId), attributes };
 }
 
 function memberIdsOf(members: unknown): string[] {

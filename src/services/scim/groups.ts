@@ -129,19 +129,22 @@ const sameGroup = (current: GroupView, fields: ReturnType<typeof groupFieldsFrom
 
 /** PUT: replaces name and attributes; `members` replaces the membership when sent (omitted: kept). */
 export async function replaceGroup(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string) {
-  const { memberIds, ...fields } = groupFieldsFromBody(body);
-  const changed = await changeGroup(ctx, caller, id, ifMatch, (current) => ({
-    fields: sameGroup(current, fields) ? undefined : fields,
-    membership: memberIds === undefined ? [] : [{ kind: 'replaceAll', ids: memberIds }],
-  }));
+  const changed = await changeGroup(ctx, caller, id, ifMatch, (current) => {
+    const { memberIds, ...fields } = groupFieldsFromBody(body, groupPatchDocument(current));
+    return {
+      fields: sameGroup(current, fields) ? undefined : fields,
+      membership: memberIds === undefined ? [] : [{ kind: 'replaceAll', ids: memberIds }],
+    };
+  });
   return { changed };
 }
 
 export async function patchGroup(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string) {
   const operations = normalizePatchRequest('Group', body, { dialect });
   const changed = await changeGroup(ctx, caller, id, ifMatch, (current) => {
-    const result = applyPatch('Group', groupPatchDocument(current), operations, { id: current.id });
-    return { fields: result.changed ? groupFieldsFromResource(result.resource) : undefined, membership: result.membership };
+    const document = groupPatchDocument(current);
+    const result = applyPatch('Group', document, operations, { id: current.id });
+    return { fields: result.changed ? groupFieldsFromResource(result.resource, document) : undefined, membership: result.membership };
   });
   return { changed };
 }

@@ -115,16 +115,19 @@ const sameUser = (current: UserView, fields: UserFields) =>
 
 /** PUT: a full replace of what the client manages; id, created, seat data are never touched. */
 export async function replaceUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string) {
-  const fields = userFieldsFromBody(body);
-  return changeUser(ctx, caller, id, ifMatch, (current) => (sameUser(current, fields) ? undefined : fields));
+  return changeUser(ctx, caller, id, ifMatch, (current) => {
+    const fields = userFieldsFromBody(body, userPatchDocument(current));
+    return sameUser(current, fields) ? undefined : fields;
+  });
 }
 
 export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string) {
   const operations = normalizePatchRequest('User', body, { dialect });
   return changeUser(ctx, caller, id, ifMatch, (current) => {
-    const result = applyPatch('User', userPatchDocument(current), operations, { id: current.id });
+    const document = userPatchDocument(current);
+    const result = applyPatch('User', document, operations, { id: current.id });
     if (!result.changed) return undefined;
-    const fields = userFieldsFromResource(result.resource);
+    const fields = userFieldsFromResource(result.resource, document);
     return sameUser(current, fields) ? undefined : fields; // e.g. only a password, which is not stored
   });
 }

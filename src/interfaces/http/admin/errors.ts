@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { DomainError, type DomainErrorCode } from '../../../domain/errors.js';
 import type { Logger } from '../../../observability/logger.js';
 import { bearerChallenge, type AuthProblem } from '../auth.js';
+import { InputRejected } from '../input.js';
 
 const STATUS: Record<DomainErrorCode, number> = {
   invalid_input: 400,
@@ -26,6 +27,7 @@ export function adminUnauthorized(_req: Request, res: Response, problem?: AuthPr
 
 export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
+    if (error instanceof InputRejected) return sendAdminError(res, 400, 'invalid_input', error.message);
     if (error instanceof DomainError) {
       return sendAdminError(res, STATUS[error.code], error.code, error.message,
         Object.keys(error.details).length > 0 ? error.details : undefined);

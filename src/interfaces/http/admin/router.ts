@@ -1,10 +1,11 @@
 // /admin/v1: the organization's administration API (admin bearer tokens, roles of SPEC §1).
 // Each resource has its own routes file; this one assembles them.
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { ServiceContext } from '../../../services/context.js';
 import { getOrganization } from '../../../services/organizations.js';
 import type { Logger } from '../../../observability/logger.js';
 import { principalOf, type RequireBearer } from '../auth.js';
+import { jsonInput } from '../input.js';
 import { adminErrorHandler, adminUnauthorized, sendAdminError } from './errors.js';
 import { handle, requireRole } from './middleware.js';
 import { seatRoutes } from './seats.js';
@@ -20,7 +21,7 @@ export { handle, requireRole } from './middleware.js';
 export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, logger: Logger): Router {
   const router = Router();
   router.use(requireBearer('admin', adminUnauthorized));
-  router.use(express.json({ limit: '1mb' }));
+  router.use(jsonInput({ limit: '1mb' }));
 
   router.get('/organization', requireRole('admin'), handle(async (_req, res) => {
     res.json(await getOrganization(ctx, principalOf(res).orgId));

@@ -7,6 +7,7 @@ import type { Logger } from '../../../observability/logger.js';
 import type { ServiceContext } from '../../../services/context.js';
 import { jitLogin } from '../../../services/jit.js';
 import { bearerChallenge, principalOf, type RequireBearer } from '../auth.js';
+import { InputRejected, jsonInput } from '../input.js';
 
 const groupId = z.string().min(1).max(512);
 
@@ -33,7 +34,7 @@ export function jitRouter(ctx: ServiceContext, requireBearer: RequireBearer, log
     if (problem) return void sendError(res, problem.status, 'invalid_input', problem.message);
     sendError(res, 401, 'unauthorized', 'a valid JIT hook secret of the organization is required (Authorization: Bearer sgjit_…)');
   }));
-  router.use(express.json({ limit: '256kb' }));
+  router.use(jsonInput({ limit: '256kb' }));
 
   router.post('/login', (req, res, next) => {
     const parsed = loginBody.safeParse(req.body);
@@ -51,6 +52,7 @@ export function jitRouter(ctx: ServiceContext, requireBearer: RequireBearer, log
 
   router.use((_req, res) => sendError(res, 404, 'not_found', 'no such JIT endpoint'));
   const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    if (error instanceof InputRejected) return void sendError(res, 400, 'invalid_input', error.message);
     if (error instanceof DomainError) {
       const domainStatus = error.code === 'invalid_input' ? 400 : error.code === 'conflict' ? 409 : error.code === 'not_found' ? 404 : 403;
       return void sendError(res, domainStatus, error.code, error.message);

@@ -18,6 +18,7 @@ import { RESOURCE_HANDLERS, type ScimResourceHandler } from './resource-types.js
 import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError } from './respond.js';
 import { bulkRoute } from './bulk.js';
 import { handle } from '../handle.js';
+import { InputRejected, jsonInput } from '../input.js';
 
 
 const JSON_TYPES = ['application/scim+json', 'application/json', 'application/*+json'];
@@ -56,7 +57,7 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
     }
     next();
   });
-  router.use(express.json({ type: (req) => !req.headers['content-type'] || Boolean(express.request.is.call(req as Request, JSON_TYPES)), limit: MAX_PAYLOAD_BYTES }));
+  router.use(jsonInput({ type: (req) => !req.headers['content-type'] || Boolean(express.request.is.call(req as Request, JSON_TYPES)), limit: MAX_PAYLOAD_BYTES }));
 
   const origin = (req: Request) => scimBaseUrl(req, config.server.publicUrl).replace(/\/scim\/v2$/, '');
 
@@ -83,6 +84,9 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
 
   router.use((_req, res) => sendScimError(res, scimNotFound('No such SCIM endpoint.')));
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof InputRejected) {
+      return sendScimError(res, badRequest(error.problem === 'syntax' ? 'invalidSyntax' : 'invalidValue', error.message));
+    }
     const scimError = toScimError(error);
     if (scimError) return sendScimError(res, scimError);
     logger.error('SCIM request failed', { requestId: res.locals.requestId, orgId: res.locals.orgId, path: req.path, error: String((error as Error)?.stack ?? error) });
