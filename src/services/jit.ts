@@ -3,6 +3,10 @@
 //
 // Linking: by externalId = the IdP's stable subject (Entra oid, Okta user id) first, then by
 // userName = email, case-insensitively — never a second member for someone SCIM provisioned.
+// externalId is not unique (RFC 7643 §3.1), so several members may carry the subject; then the
+// one whose userName is the login's email, else the only active one; with none active the login
+// is denied as inactive, and with several active ones it is denied as `ambiguous_subject`
+// (docs/conformance.md) — never a guess.
 // A member found by userName is linked without touching its SCIM data: its externalId (which
 // SCIM owns; Entra often sends something other than the oid) is not overwritten. The subject is
 // recorded once in the audit trail (`member.jit_linked`) so admins can see the link.
@@ -15,7 +19,7 @@ import type { Actor } from '../storage/audit.js';
 import { recordAudit } from '../storage/audit.js';
 import type { Db } from '../storage/database.js';
 import {
-  findMemberByExternalIdForUpdate, findMemberByUserNameForUpdate, setIdpGroupIds, type LoginMemberRow,
+  findMembersByExternalIdForUpdate, findMemberByUserNameForUpdate, setIdpGroupIds, type LoginMemberRow,
 } from '../storage/member-queries.js';
 import { inTransaction } from '../storage/transactions.js';
 import { DomainError } from '../domain/errors.js';
@@ -36,7 +40,7 @@ export interface JitClaims {
   groupsOverage?: boolean;
 }
 
-export type DenyReason = 'inactive' | 'unassigned' | 'org_inactive' | 'no_seat_available';
+export type DenyReason = 'inactive' | 'unassigned' | 'org_inactive' | 'no_seat_available' | 'ambiguous_subject';
 
 export type JitDecision =
   | { decision: 'allow'; memberId: string; seatType: string }
@@ -46,6 +50,9 @@ const MESSAGES = {
   inactive: 'This account is deactivated in the identity provider, so it cannot sign in to this organization.',
   unassigned: 'An admin of this organization has taken this user\'s seat away; ask an admin to assign a seat.',
   org_inactive: 'This organization\'s subscription has ended; nobody can sign in until it is renewed.',
+  ambiguous: (count: number) => `${count} members of this organization carry this identity provider id and none of them `
+    + 'has this email as its user name or is the only active one, so the login cannot be linked to one of them; an admin '
+    + 'must give them distinct externalIds (or deactivate the ones that are not this person) in the identity provider.',
   waiting: 'No seat is free in this organization yet: this user is waiting for a seat and gets access as soon as '
     + 'one is freed or bought.',
 } as const;
@@ -72,10 +79,27 @@ async function recordLinkOnce(trx: Db, orgId: string, member: LoginMemberRow, su
   });
 }
 
+const isActive = (member: LoginMemberRow) => member.active && member.seat_state !== 'inactive';
+
+/** Among several members with the subject as externalId: the one named by the email, else the only active one. */
+function chooseAmong(members: LoginMemberRow[], email: string): LoginMemberRow | undefined {
+  const named = members.find((member) => member.user_name.toLowerCase() === email.toLowerCase());
+  if (named) return named;
+  const active = members.filter(isActive);
+  return active.length === 1 ? active[0] : undefined;
+}
+
 /** An existing member's login, in one transaction. */
 async function loginExisting(ctx: ServiceContext, orgId: string, claims: JitClaims, actor: Actor): Promise<JitDecision | undefined> {
   return inTransaction(ctx.db, async (trx) => {
-    let member = await findMemberByExternalIdForUpdate(trx, orgId, claims.subject);
+    const linked = await findMembersByExternalIdForUpdate(trx, orgId, claims.subject);
+    let member = linked.length <= 1 ? linked[0] : chooseAmong(linked, claims.email);
+    if (linked.length > 1 && !member) {
+      const active = linked.filter(isActive);
+      return active.length === 0
+        ? { decision: 'deny', reason: 'inactive', message: MESSAGES.inactive }
+        : { decision: 'deny', reason: 'ambiguous_subject', message: MESSAGES.ambiguous(linked.length) };
+    }
     if (!member) {
       member = await findMemberByUserNameForUpdate(trx, orgId, claims.email);
       if (!member) return undefined;

@@ -65,7 +65,7 @@ export async function insertMemberThroughGate(
   trx: Db, ctx: ServiceContext, orgId: string, input: NewMemberInput, trigger: GateTrigger, actor: Actor,
 ): Promise<{ memberId: string; admission: Admission | null }> {
   const memberId = await insertMember(trx, {
-    orgId, userName: input.userName, externalId: input.externalId, role: input.role ?? 'member',
+    orgId, userName: input.userName, externalId: input.externalId, active: input.active, role: input.role ?? 'member',
     // Created without a seat; the gate decides in the same transaction.
     seatState: input.active ? 'pending' : 'inactive', seatType: null,
     seatReason: input.active ? { kind: 'new' } : { kind: 'deactivated', trigger },

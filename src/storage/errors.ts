@@ -6,7 +6,6 @@ interface PgError { code?: string; constraint?: string }
 
 const UNIQUE_MESSAGES: Record<string, string> = {
   members_user_name_key: 'a user with this userName already exists in the organization',
-  members_external_id_key: 'a user with this externalId already exists in the organization',
   groups_display_name_key: 'a group with this displayName already exists in the organization',
 };
 

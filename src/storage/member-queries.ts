@@ -54,10 +54,13 @@ export async function groupsOfMember(db: Db, orgId: string, memberId: string) {
 
 const LOGIN_COLUMNS = ['id', 'user_name', 'external_id', 'active', 'source', 'seat_state', 'seat_type', 'idp_group_ids'] as const;
 
-/** The member an IdP subject id names (exact match on externalId), locked for the login. */
-export async function findMemberByExternalIdForUpdate(db: Db, orgId: string, externalId: string) {
+/**
+ * The members an IdP subject id names (exact match on externalId, which is not unique: RFC 7643
+ * §3.1), locked for the login in id order (so that two logins lock them in the same order).
+ */
+export async function findMembersByExternalIdForUpdate(db: Db, orgId: string, externalId: string) {
   return db.selectFrom('members').select(LOGIN_COLUMNS)
-    .where('org_id', '=', orgId).where('external_id', '=', externalId).forUpdate().executeTakeFirst();
+    .where('org_id', '=', orgId).where('external_id', '=', externalId).orderBy('id').forUpdate().execute();
 }
 
 /** The member with this userName, compared case-insensitively (as the unique index does). */
@@ -66,7 +69,7 @@ export async function findMemberByUserNameForUpdate(db: Db, orgId: string, userN
     .where('org_id', '=', orgId).where(sql`lower(user_name)`, '=', userName.toLowerCase()).forUpdate().executeTakeFirst();
 }
 
-export type LoginMemberRow = NonNullable<Awaited<ReturnType<typeof findMemberByExternalIdForUpdate>>>;
+export type LoginMemberRow = Awaited<ReturnType<typeof findMembersByExternalIdForUpdate>>[number];
 
 export async function setIdpGroupIds(db: Db, orgId: string, memberId: string, idpGroupIds: string[]): Promise<void> {
   await db.updateTable('members').set({ idp_group_ids: idpGroupIds, updated_at: sql`now()` })

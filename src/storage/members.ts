@@ -7,6 +7,8 @@ export interface NewMember {
   userName: string;
   externalId: string | null;
   role: Role;
+  /** Whether the IdP has the member active (SCIM `active`); default true. */
+  active?: boolean;
   seatState: SeatState;
   seatType: string | null;
   seatReason: Record<string, unknown>;
@@ -21,6 +23,7 @@ export async function insertMember(db: Db, member: NewMember): Promise<string> {
       org_id: member.orgId,
       user_name: member.userName,
       external_id: member.externalId,
+      active: member.active ?? true,
       role: member.role,
       seat_state: member.seatState,
       seat_type: member.seatType,

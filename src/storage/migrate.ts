@@ -13,6 +13,7 @@ import * as m0006 from './migrations/0006_credential_changes.js';
 import * as m0007 from './migrations/0007_email_keys.js';
 import * as m0008 from './migrations/0008_trust.js';
 import * as m0013 from './migrations/0013_json_depth.js';
+import * as m0009 from './migrations/0009_external_id_not_unique.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_email_keys': m0007,
   '0008_trust': m0008,
   '0013_json_depth': m0013,
+  '0009_external_id_not_unique': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -114,7 +114,7 @@ describe('replace (RFC 7644 §3.5.2.3)', () => {
 
 describe('remove (RFC 7644 §3.5.2.2)', () => {
   it.each<Case>([
-    ['a single-valued attribute', [{ op: 'remove', path: 'active' }], (({ active: _a, ...rest }) => rest)(alice())],
+    ['a single-valued attribute', [{ op: 'remove', path: 'name' }], (({ name: _n, ...rest }) => rest)(alice())],
     ['a whole multi-valued attribute', [{ op: 'remove', path: 'emails' }], (({ emails: _e, ...rest }) => rest)(alice())],
     ['a sub-attribute', [{ op: 'remove', path: 'name.familyName' }], { ...alice(), name: { givenName: 'Alice' } }],
     ['the last sub-attribute: the attribute is unassigned', [{ op: 'remove', path: 'name.familyName' }, { op: 'remove', path: 'name.givenName' }], (({ name: _n, ...rest }) => rest)(alice())],
@@ -245,7 +245,7 @@ describe('coercion by declared type', () => {
 
 describe('null means unset, never a stored null', () => {
   it.each<[string, unknown[], ScimResource]>([
-    ['replace with null', [{ op: 'replace', path: 'active', value: null }], (({ active: _a, ...rest }) => rest)(alice())],
+    ['replace with null', [{ op: 'replace', path: 'name.familyName', value: null }], { ...alice(), name: { givenName: 'Alice' } }],
     ['a null key in a no-path value', [{ op: 'replace', value: { name: null, title: 'T' } }], (({ name: _n, ...rest }) => ({ ...rest, title: 'T' }))(alice())],
     ['a null element of a list', [{ op: 'replace', path: 'emails', value: [null, { value: 'n@x', type: 'work', display: null }] }], { ...alice(), emails: [{ value: 'n@x', type: 'work' }] }],
     ['a null extension attribute', [{ op: 'add', value: { [ENT]: { employeeNumber: null } } }], { ...alice(), [ENT]: { manager: { value: 'm1' } } }],
@@ -293,6 +293,8 @@ describe('mutability', () => {
     ['remove the seatgate extension', [{ op: 'remove', path: SEAT }]],
     ['remove id', [{ op: 'remove', path: 'id' }]],
     ['remove a required attribute', [{ op: 'remove', path: 'userName' }]],
+    ['remove active (seatgate keeps every user active or not; docs/conformance.md)', [{ op: 'remove', path: 'active' }]],
+    ['replace active with null (null means unset)', [{ op: 'replace', path: 'active', value: null }]],
     ['remove the manager display name', [{ op: 'remove', path: `${ENT}:manager.displayName` }]],
   ])('%s', (_title, operations, resource = alice()) => {
     expect(() => patch(resource, operations)).toThrow(expect.objectContaining({ scimType: 'mutability', status: 400 }));

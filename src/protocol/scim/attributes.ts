@@ -111,7 +111,21 @@ function attributesOf(definition: InstanceType<typeof SCIMMY.Types.SchemaDefinit
     .map((attribute) => toMeta(definition.id, attribute));
 }
 
+/**
+ * Corrections to scimmy's definitions, made once, before anything reads them (the catalog below
+ * and the /Schemas discovery document are built from the same objects). scimmy declares Group
+ * `members.display` "immutable"; it is the server's rendering of the member (seatgate: its
+ * userName), never taken from a client, so it is readOnly (RFC 7643 §2.2).
+ */
+function correctScimmyDefinitions(): void {
+  const members = SCIMMY.Schemas.Group.definition.attributes.find((attribute) => attribute.name === 'members');
+  const display = members?.subAttributes?.find((sub) => sub.name === 'display');
+  if (!display) throw new Error('scimmy\'s Group schema has no members.display to correct');
+  display.config.mutable = false;
+}
+
 function buildCatalog(): Record<ResourceType, SchemaEntry[]> {
+  correctScimmyDefinitions();
   const entry = (definition: InstanceType<typeof SCIMMY.Types.SchemaDefinition>, extension: boolean, required: boolean): SchemaEntry =>
     Object.freeze({ schema: definition.id, extension, required, attributes: Object.freeze(attributesOf(definition, !extension)) as AttributeMeta[] });
   return {
@@ -226,4 +240,18 @@ export function withoutSecrets<T extends JsonRecord>(type: ResourceType, resourc
     if (holderKey !== undefined) out[holderKey] = holder;
   }
   return out as T;
+}
+
+/**
+ * resolveAttribute, and then an unqualified name the core schema lacks in the one extension that
+ * defines it (Entra writes `manager` for the enterprise extension's manager, in PATCH paths and
+ * in filters alike). Only when exactly one extension defines it: nothing ambiguous is guessed.
+ */
+export function resolveAttributePath(type: ResourceType, path: string): ResolvedAttribute | undefined {
+  const resolved = resolveAttribute(type, path);
+  if (resolved || path.toLowerCase().startsWith('urn:')) return resolved;
+  const matches = catalog[type].filter((entry) => entry.extension)
+    .map((entry) => resolveAttribute(type, `${entry.schema}:${path}`))
+    .filter((candidate) => candidate !== undefined);
+  return matches.length === 1 ? matches[0] : undefined;
 }

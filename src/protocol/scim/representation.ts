@@ -4,8 +4,8 @@
 // "replace" onto an empty resource — so that type coercion ("True" → true), canonical attribute
 // names, one primary per multi-valued attribute and null handling are written once.
 import {
-  CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, SEATGATE_USER_SCHEMA,
-  resolveAttribute, schemasOf, secretAttributeKeys, withoutSecrets, type ResourceType,
+  CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, SEATGATE_USER_SCHEMA,
+  resolveAttribute, schemasOf, secretAttributeKeys, withoutSecrets, type AttributeMeta, type ResourceType,
 } from './attributes.js';
 import { applyPatch, normalizePatchRequest, PATCH_OP_SCHEMA } from './patch/index.js';
 import { badRequest } from './errors.js';
@@ -68,26 +68,47 @@ const SERVER_MANAGED: Record<ResourceType, string[]> = {
   Group: ['id', 'meta', 'schemas', 'members', ...secretAttributeKeys('Group')],
 };
 
-const knownExtensions = (type: ResourceType) => schemasOf(type).filter((s) => s.extension).map((s) => s.schema.toLowerCase());
-
 /**
  * Splits a body into what the PATCH engine understands (known attributes, known extensions)
  * and custom extension objects under URNs we do not define (Entra's
  * `urn:ietf:params:scim:schemas:extension:<Name>:2.0:User`), which are stored as sent.
- * Unknown plain attributes are ignored; nulls mean "absent".
+ * Unknown attributes are ignored, at any depth; nulls mean "absent".
  */
 function splitBody(type: ResourceType, body: JsonObject): { known: JsonObject; custom: JsonObject } {
   const known: JsonObject = {};
   const custom: JsonObject = {};
   const managed = SERVER_MANAGED[type];
-  const extensions = knownExtensions(type);
   for (const [key, value] of Object.entries(body)) {
     const lower = key.toLowerCase();
     if (value === null || managed.includes(lower)) continue;
-    if (extensions.includes(lower) || resolveAttribute(type, key)) known[key] = value;
+    const extension = schemasOf(type).find((entry) => entry.extension && entry.schema.toLowerCase() === lower);
+    const resolved = extension ? undefined : resolveAttribute(type, key);
+    if (extension) known[key] = isObject(value) ? withoutUnknown(extension.attributes, value) : value;
+    else if (resolved) known[key] = resolved.subAttribute ? value : withoutUnknownSubAttributes(resolved.attribute, value);
     else if (lower.startsWith('urn:') && isObject(value)) custom[key] = stripNulls(value);
   }
   return { known, custom };
+}
+
+/**
+ * Unknown names are ignored at every level of a body, as at the top (RFC 7644 §3.3 leaves it to
+ * the server; Okta and Entra send attributes an app does not define): inside a known extension
+ * object and inside complex values. Without this the PATCH engine that canonicalizes the body
+ * would report them as a PATCH path error.
+ */
+function withoutUnknown(attributes: readonly AttributeMeta[], object: JsonObject): JsonObject {
+  const kept: JsonObject = {};
+  for (const [key, value] of Object.entries(object)) {
+    const attribute = attributes.find((candidate) => candidate.name.toLowerCase() === key.toLowerCase());
+    if (attribute) kept[key] = withoutUnknownSubAttributes(attribute, value);
+  }
+  return kept;
+}
+
+function withoutUnknownSubAttributes(attribute: AttributeMeta, value: unknown): unknown {
+  if (attribute.type !== 'complex') return value;
+  const prune = (element: unknown) => (isObject(element) ? withoutUnknown(attribute.subAttributes, element) : element);
+  return Array.isArray(value) ? value.map(prune) : prune(value);
 }
 
 function stripNulls(value: JsonObject): JsonObject {
@@ -225,6 +246,20 @@ function seatReasonText(view: UserView): string {
   }
 }
 
+/**
+ * The enterprise extension as returned: `manager` is stored as `{"value": id}` and its `$ref`
+ * (RFC 7643 §4.3: readWrite, returned by default) is the manager's location, derived here so that
+ * it follows the base URL clients use.
+ */
+function withManagerRef(attributes: JsonObject, baseUrl: string): JsonObject {
+  const key = Object.keys(attributes).find((k) => k.toLowerCase() === ENTERPRISE_USER_SCHEMA.toLowerCase());
+  const enterprise = key === undefined ? undefined : attributes[key];
+  if (key === undefined || !isObject(enterprise) || !isObject(enterprise.manager)) return attributes;
+  const id = enterprise.manager.value;
+  if (typeof id !== 'string' || id === '') return attributes;
+  return { ...attributes, [key]: { ...enterprise, manager: { ...enterprise.manager, $ref: `${baseUrl}/Users/${id}` } } };
+}
+
 export function userResource(view: UserView, baseUrl: string): JsonObject {
   const extensionSchemas = Object.keys(view.attributes).filter((key) => key.toLowerCase().startsWith('urn:'));
   const resource: JsonObject = {
@@ -233,7 +268,7 @@ export function userResource(view: UserView, baseUrl: string): JsonObject {
     ...(view.externalId !== null ? { externalId: view.externalId } : {}),
     userName: view.userName,
     active: view.active,
-    ...view.attributes,
+    ...withManagerRef(view.attributes, baseUrl),
     [SEATGATE_USER_SCHEMA]: {
       ...(view.seatType ? { seatType: view.seatType } : {}),
       seatState: view.seatState,

@@ -13,7 +13,9 @@ export interface ScimResourceHandler {
   endpoint: string;
   /** The attribute that costs a query of its own (skipped when projected away). */
   related: 'groups' | 'members';
-  /** RFC 7644 §3.5.2: a PATCH may answer 204; Entra expects it for groups. */
+  /** RFC 7644 §3.5.2: a PATCH may answer 204 (200 with the resource when attributes are asked
+   *  for). Entra expects it for groups and accepts it for users; Microsoft's collection expects
+   *  it for both (decision 0009). */
   patchAnswersNoContent: boolean;
   get(ctx: ServiceContext, caller: ScimCaller, id: string, withRelated: boolean): Promise<ScimView>;
   list(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, withRelated: boolean): Promise<{ total: number; views: ScimView[]; nextCursor?: string }>;
@@ -27,7 +29,7 @@ export interface ScimResourceHandler {
 export type ScimView = { id: string; version: number };
 
 export const userHandler: ScimResourceHandler = {
-  type: 'User', endpoint: 'Users', related: 'groups', patchAnswersNoContent: false,
+  type: 'User', endpoint: 'Users', related: 'groups', patchAnswersNoContent: true,
   get: users.getUser, list: users.listUsers, create: users.createUser,
   replace: users.replaceUser, patch: users.patchUser, remove: users.deleteUser,
   render: (view, baseUrl) => userResource(view as users.UserViewType, baseUrl),

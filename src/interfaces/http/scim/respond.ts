@@ -4,13 +4,15 @@ import { errorBody, type ScimError } from '../../../protocol/scim/errors.js';
 import type { ScimCaller } from '../../../services/scim/common.js';
 import { bearerChallenge, principalOf, type AuthProblem } from '../auth.js';
 
-export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
+/** RFC 7644 §8.1 registers the media type without parameters (JSON is UTF-8 by definition). */
+export const SCIM_MEDIA_TYPE = 'application/scim+json';
 
 export function sendScim(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.status(status);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
-  res.send(JSON.stringify(body));
+  // A Buffer, not a string: Express appends "; charset=utf-8" to the type of string bodies.
+  res.send(Buffer.from(JSON.stringify(body), 'utf8'));
 }
 
 export function sendScimError(res: Response, error: ScimError): void {

@@ -62,7 +62,9 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
   const origin = (req: Request) => scimBaseUrl(req, config.server.publicUrl).replace(/\/scim\/v2$/, '');
 
   // Discovery (RFC 7644 §4). Unknown query parameters are ignored.
-  router.get('/ServiceProviderConfig', handle(async (req, res) => sendScim(res, 200, await serviceProviderConfig(origin(req)))));
+  // /serviceConfiguration: the path of Microsoft's SCIM reference server, which its published
+  // test collection calls; the same document (RFC 7644 §4 names /ServiceProviderConfig).
+  router.get(['/ServiceProviderConfig', '/serviceConfiguration'], handle(async (req, res) => sendScim(res, 200, await serviceProviderConfig(origin(req)))));
   router.get('/Schemas', handle(async (req, res) => sendScim(res, 200, await schemas(origin(req)))));
   router.get('/Schemas/:id', handle(async (req, res) => sendScim(res, 200, await discoveryOne(() => schemas(origin(req), String(req.params.id)), 'Schema', req.params.id))));
   router.get('/ResourceTypes', handle(async (req, res) => sendScim(res, 200, await resourceTypes(origin(req)))));

@@ -35,8 +35,9 @@ export function compileFilter<T extends ResourceType>(type: T, filter: string): 
   return Object.assign(() => condition, { atMostOne: atMostOne(type, checked) });
 }
 
-/** The attributes kept unique per organization by the database (see the unique indexes). */
-const UNIQUE: Record<ResourceType, readonly string[]> = { User: ['id', 'userName', 'externalId'], Group: ['id', 'displayName', 'externalId'] };
+/** The attributes kept unique per organization by the database (see the unique indexes);
+ *  externalId is not one (RFC 7643 §3.1, migration 0009). */
+const UNIQUE: Record<ResourceType, readonly string[]> = { User: ['id', 'userName'], Group: ['id', 'displayName'] };
 
 /** `eq` on a unique attribute, alone or and-ed with other conditions. */
 function atMostOne(type: ResourceType, filter: CheckedFilter): boolean {

@@ -6,7 +6,7 @@
 // list, if any." Missing data yields NULL, and PostgreSQL's default NULL placement is what the
 // RFC asks: "they are ordered last if ascending and first if descending."
 import { sql, type RawBuilder } from 'kysely';
-import { resolveAttribute, type ResolvedAttribute, type ResourceType } from '../attributes.js';
+import { resolveAttributePath, type ResolvedAttribute, type ResourceType } from '../attributes.js';
 import { jsonText, jsonValue, leafOf, scopeOf, type Leaf } from './columns.js';
 import { ScimFilterError, ScimSortError } from './errors.js';
 
@@ -45,7 +45,7 @@ function sortExpression(type: ResourceType, target: ResolvedAttribute, sortBy: s
 /** The expression to order `type`'s table by for `sortBy`; throws ScimSortError (400
  *  invalidValue) for an unknown or unsortable attribute. */
 export function sortExpressionFor(type: ResourceType, sortBy: string): RawBuilder<unknown> {
-  const target = resolveAttribute(type, sortBy.trim());
+  const target = resolveAttributePath(type, sortBy.trim());
   if (!target) throw new ScimSortError(`unknown sortBy attribute "${sortBy}" for resource type ${type}`);
   try {
     return sortExpression(type, target, sortBy);

@@ -2,7 +2,7 @@
 // every comparison value is coerced to the attribute's type, so the SQL step never guesses.
 // Unknown attributes are an error, never ignored: a filter that silently matches everything (or
 // nothing) is what makes an IdP create duplicates or quarantine a job.
-import { resolveAttribute, type AttributeMeta, type ResolvedAttribute, type ResourceType } from '../attributes.js';
+import { resolveAttributePath, type AttributeMeta, type ResolvedAttribute, type ResourceType } from '../attributes.js';
 import type { AttrPath, CompareNode, CompareOp, FilterNode, Literal, PresentNode } from './ast.js';
 import { ScimFilterError } from './errors.js';
 
@@ -31,7 +31,7 @@ const SUBSTRING: readonly CompareOp[] = ['co', 'sw', 'ew'];
 export const leafOf = (target: ResolvedAttribute): AttributeMeta => target.subAttribute ?? target.attribute;
 
 function resolve(type: ResourceType, path: AttrPath): ResolvedAttribute {
-  const resolved = resolveAttribute(type, path.text);
+  const resolved = resolveAttributePath(type, path.text);
   if (!resolved) throw new ScimFilterError(`unknown attribute "${path.text}" for resource type ${type}`);
   return resolved;
 }

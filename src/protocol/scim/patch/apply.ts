@@ -32,6 +32,17 @@ export interface ApplyOptions {
  */
 const REQUIRED: Record<ResourceType, readonly string[]> = { User: ['userName'], Group: ['displayName'] };
 
+/**
+ * Attributes seatgate always holds a value for although the RFC does not require them: a user is
+ * active or not, and its seat follows. Removing `active` would leave "unassigned" an attribute
+ * whose absence means nothing to the seat gate, and reading it as false would let a stray remove
+ * deactivate someone, so it is refused like a required attribute (docs/conformance.md).
+ */
+const ALWAYS_ASSIGNED: Record<ResourceType, Record<string, string>> = {
+  User: { active: '"active" cannot be removed: a user is always active or not; replace it with false to deactivate' },
+  Group: {},
+};
+
 export function applyPatch(type: ResourceType, resource: ScimResource, operations: readonly PatchOperation[], options: ApplyOptions = {}): PatchResult {
   const doc = structuredClone(resource);
   const membership: MembershipDelta[] = [];
@@ -208,6 +219,8 @@ function remove(type: ResourceType, doc: JsonObject, target: AttributeTarget | E
       return;
     }
     if (!target.extension && REQUIRED[type].includes(attribute.name)) throw mutability(`"${attribute.name}" is required and cannot be removed`);
+    const kept = target.extension ? undefined : ALWAYS_ASSIGNED[type][attribute.name];
+    if (kept) throw mutability(kept);
     // "If the target location is a single-value attribute, the attribute and its associated
     // value is removed, and the attribute SHALL be considered unassigned." (Same for a whole
     // multi-valued attribute.)

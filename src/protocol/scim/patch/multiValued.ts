@@ -15,7 +15,7 @@ function sameText(a: unknown, b: unknown, caseExact: boolean): boolean {
 
 /**
  * Two elements are the same when their (type, value) pairs are equal — `value` compared by its
- * caseExact, `type` never caseExact — or, for attributes without a `value` (addresses), when
+ * caseExact, `type` never caseExact, a missing type equal to any — or, for attributes without a `value` (addresses), when
  * they are equal. RFC 7643 §2.4: "... duplicate values ... SHOULD NOT be returned"; a PATCH add
  * of an element already present changes nothing (RFC 7644 §3.5.2.1: "If the target location
  * already contains the value specified, no changes SHOULD be made to the resource").
@@ -25,9 +25,18 @@ export function sameElement(attribute: AttributeMeta, a: unknown, b: unknown): b
   if (!isObject(a) || !isObject(b)) return jsonEqual(a, b);
   const valueMeta = sub(attribute, 'value');
   if (valueMeta && a.value !== undefined && b.value !== undefined) {
-    return sameText(a.value, b.value, valueMeta.caseExact) && sameText(a.type, b.type, false);
+    return sameText(a.value, b.value, valueMeta.caseExact) && sameType(a.type, b.type);
   }
   return jsonEqual(a, b);
+}
+
+/**
+ * An element without a type says nothing about its type: Entra adds app roles as
+ * `{"value":"Admin"}` (from a JSON string) to a user holding `{"type":…,"value":"Admin"}`, and
+ * that is the same role, not a second one. Two different types are two values.
+ */
+function sameType(a: unknown, b: unknown): boolean {
+  return a === undefined || a === null || b === undefined || b === null || sameText(a, b, false);
 }
 
 /** Collapses duplicates into their first occurrence (later sub-attributes win). */

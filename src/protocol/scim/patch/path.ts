@@ -1,7 +1,7 @@
 // PATCH "path" text → target. RFC 7644 §3.5.2: PATH = attrPath / valuePath [subAttr], e.g.
 // `userName`, `name.givenName`, `urn:…:enterprise:2.0:User:manager`, `members[value eq "id"]`,
 // `emails[type eq "work"].value`; plus a bare extension URN naming the whole extension object.
-import { resolveAttribute, schemasOf, type ResourceType } from '../attributes.js';
+import { resolveAttributePath, schemasOf, type ResourceType } from '../attributes.js';
 import { parseElementFilter } from './elementFilter.js';
 import { invalidPath } from './errors.js';
 import type { AttributeTarget, PatchTarget } from './types.js';
@@ -20,19 +20,6 @@ function closingBracket(text: string, open: number): number {
   throw invalidPath(`"${text}": the "[" has no closing "]"`);
 }
 
-/**
- * Entra removes a manager with the unqualified path `manager[value eq "…"]` although `manager`
- * belongs to the enterprise extension. An unqualified name the core schema lacks resolves to the
- * extension that defines it — only when exactly one does, so nothing ambiguous is guessed.
- */
-function resolveInOneExtension(type: ResourceType, attrPath: string) {
-  if (attrPath.toLowerCase().startsWith('urn:')) return undefined;
-  const matches = schemasOf(type).filter((entry) => entry.extension)
-    .map((entry) => resolveAttribute(type, `${entry.schema}:${attrPath}`))
-    .filter((resolved) => resolved !== undefined);
-  return matches.length === 1 ? matches[0] : undefined;
-}
-
 export function parsePatchPath(type: ResourceType, text: string): PatchTarget {
   const path = text.trim();
   if (path === '') throw invalidPath('the path is empty');
@@ -44,7 +31,9 @@ export function parsePatchPath(type: ResourceType, text: string): PatchTarget {
 
   const open = path.indexOf('[');
   const attrPath = open < 0 ? path : path.slice(0, open);
-  const resolved = resolveAttribute(type, attrPath) ?? resolveInOneExtension(type, attrPath);
+  // Entra removes a manager with the unqualified `manager[value eq "…"]`: resolved in the one
+  // extension that defines it.
+  const resolved = resolveAttributePath(type, attrPath);
   if (!resolved) throw invalidPath(`"${text}": no attribute "${attrPath}" in a ${type}`);
   const target: AttributeTarget = {
     kind: 'attribute', path: text, schema: resolved.schema, extension: resolved.extension, attribute: resolved.attribute,
