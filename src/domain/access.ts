@@ -41,10 +41,10 @@ export function roleChangeDenial(actor: Role, from: Role, to: Exclude<Role, 'pri
 /** Whether `actor` may remove a member whose role is `target` from the organization. */
 export function removalDenial(actor: Role, target: Role): AccessDenial | undefined {
   if (!roleAtLeast(actor, 'admin')) return { code: 'forbidden', message: 'only admins and owners remove members' };
+  if (isOwner(target) && !isOwner(actor)) return { code: 'forbidden', message: 'admins cannot remove an owner or the primary owner; ask an owner' };
   if (target === 'primary_owner') {
     return { code: 'transfer_ownership_first', message: 'the primary owner cannot be removed; transfer ownership to another member first' };
   }
-  if (isOwner(target) && !isOwner(actor)) return { code: 'forbidden', message: 'admins cannot remove an owner; ask an owner' };
   return undefined;
 }
 
