@@ -1,5 +1,5 @@
 // A batch of seat changes (issue 11, defect 6): a list of member → seat type (or `unassigned`)
-// applied in ONE transaction, all or nothing. The seed's swap — ten premium seats all assigned,
+// applied in ONE transaction, all or nothing (a member listed twice ends on its last target). The seed's swap — ten premium seats all assigned,
 // A premium → standard and B standard → premium — is one request that needs no free seat: every
 // seat the batch gives up is released before any is taken, and the pending queue is served only
 // after the batch commits, so a freed seat cannot go to a waiting member halfway through.
@@ -52,17 +52,21 @@ class Rollback extends Error {
   constructor(readonly outcome: { ok: true; changes: PlannedChange[] } | ({ ok: false } & BatchRefusal)) { super('rolled back'); }
 }
 
-function validate(changes: readonly SeatChangeRequest[]): void {
+/**
+ * Checks the list and folds it: a member listed more than once ends on its LAST target (the
+ * seed's swap may be sent literally — A → unassigned, B → premium, A → standard — and means
+ * A → standard, B → premium; the intermediate steps are never visible, the batch is atomic).
+ */
+function normalize(changes: readonly SeatChangeRequest[]): SeatChangeRequest[] {
   if (changes.length === 0) throw invalidInput('send at least one change', { field: 'changes' });
   if (changes.length > MAX_BATCH) throw invalidInput(`at most ${MAX_BATCH} changes in one batch`, { field: 'changes' });
-  const seen = new Set<string>();
-  changes.forEach((change, i) => {
+  const last = new Map<string, SeatChangeRequest>();
+  for (const change of changes) {
     if (!isUuid(change.memberId)) throw notFound(`no member ${change.memberId}`);
-    if (seen.has(change.memberId)) {
-      throw invalidInput(`changes[${i}]: member ${change.memberId} appears twice; one change per member`, { field: `changes.${i}.memberId` });
-    }
-    seen.add(change.memberId);
-  });
+    last.delete(change.memberId);
+    last.set(change.memberId, change);
+  }
+  return [...last.values()];
 }
 
 /** The whole batch inside `trx`; a refusal is returned (the caller rolls back), never half applied. */
@@ -82,11 +86,11 @@ async function applyIn(
     if (denial) throw denied(denial);
     const to = request.seatType;
     if (to !== 'unassigned' && !org.seatTypes.includes(to)) {
-      throw invalidInput(`changes[${i}]: plan ${org.plan} has no seat type "${to}"; use one of ${org.seatTypes.join(', ')} or "unassigned"`,
+      throw invalidInput(`member ${request.memberId}: plan ${org.plan} has no seat type "${to}"; use one of ${org.seatTypes.join(', ')} or "unassigned"`,
         { field: `changes.${i}.seatType` });
     }
     if (to !== 'unassigned' && member.seat_state === 'inactive') {
-      throw invalidInput(`changes[${i}]: member ${member.id} is deactivated by the identity provider; it gets a seat when reactivated`,
+      throw invalidInput(`member ${member.id} is deactivated by the identity provider; it gets a seat when reactivated`,
         { field: `changes.${i}.seatType` });
     }
     const holds = member.seat_state === 'assigned' ? member.seat_type : null;
@@ -150,7 +154,7 @@ async function applyIn(
 export async function applySeatChanges(
   ctx: ServiceContext, orgId: string, requests: readonly SeatChangeRequest[], actor: Actor,
 ): Promise<BatchResult> {
-  validate(requests);
+  requests = normalize(requests);
   let outcome;
   try {
     outcome = await inTransaction(ctx.db, async (trx) => {
@@ -185,7 +189,7 @@ export async function applySeatChanges(
 export async function previewSeatChanges(
   ctx: ServiceContext, orgId: string, requests: readonly SeatChangeRequest[], actor: Actor,
 ): Promise<BatchPreview> {
-  validate(requests);
+  requests = normalize(requests);
   try {
     await inTransaction(ctx.db, async (trx) => { throw new Rollback(await applyIn(trx, ctx, orgId, requests, actor)); });
   } catch (error) {
