@@ -7,7 +7,8 @@ export type DomainErrorCode =
   | 'forbidden'         // the caller's role does not allow this
   | 'precondition_failed' // a version check (ETag) failed
   | 'org_inactive'      // the organization's term has ended
-  | 'no_seat_available'; // the seat gate refused: no seat of the needed type is free
+  | 'no_seat_available' // the seat gate refused: no seat of the needed type is free
+  | 'transfer_ownership_first'; // the primary owner's role or membership changes only by a transfer
 
 export class DomainError extends Error {
   constructor(

@@ -30,6 +30,12 @@ export const orgSettingsSchema = z.object({
   roleSeatTypes: z.record(z.string().min(1), z.string().min(1)).default({}),
   /** Whether an app-role seat type may fall back to a lower type when it is full. */
   roleSeatFallback: z.boolean().default(false),
+  /**
+   * Extra usage (owners, plans whose catalog entry lists the `extra_usage` feature): members may
+   * keep working past their seat's usage limits. The product enforces it; seatgate stores it and
+   * tells the product at each JIT login.
+   */
+  extraUsage: z.boolean().default(false),
 }).strict();
 
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
@@ -51,4 +57,14 @@ export function orgHasEnded(
 /** An annual term covers [termStart, termEnd): termEnd is the renewal date. */
 export function termEndFor(termStart: string): string {
   return addYears(termStart, 1);
+}
+
+export const EXTRA_USAGE_FEATURE = 'extra_usage';
+
+/**
+ * Whether extra usage is on: set by an owner AND offered by the organization's current plan (a
+ * legacy seat-based plan renewed as Enterprise loses it, whatever the stored setting says).
+ */
+export function extraUsageOn(planFeatures: readonly string[], settings: Pick<OrgSettings, 'extraUsage'>): boolean {
+  return settings.extraUsage && planFeatures.includes(EXTRA_USAGE_FEATURE);
 }

@@ -6,6 +6,8 @@ export interface MappingMatch {
   mappingId: string;       // group mapping id, or `role:<value>` for an app-role rule
   seatType: string;
   allowFallback: boolean;
+  /** The role a group mapping grants (admin or member at most), if any. */
+  role?: string | null;
 }
 
 export type SeatTarget =

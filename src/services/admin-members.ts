@@ -14,6 +14,9 @@ import {
 import { findOrganization, listAllocations } from '../storage/organizations.js';
 import { inTransaction } from '../storage/transactions.js';
 import { changeSeat, loadGateOrg, recordRefusal } from './seat-gate.js';
+import { seatChangeDenial } from '../domain/access.js';
+import { pendingMemberIds } from '../storage/access.js';
+import { actingRole, denied } from './access/acting-role.js';
 import type { ServiceContext } from './context.js';
 import { thenCheckSeats } from './monitoring.js';
 
@@ -33,6 +36,8 @@ export interface MemberView {
   displayName: string | null;
   active: boolean;
   role: string;
+  /** Who gave the role: `default` (created so), `manual` (set by an owner or admin), `mapping` (a group mapping). */
+  roleSource: string;
   source: string;
   seatState: SeatState;
   seatType: string | null;
@@ -62,6 +67,7 @@ export function memberView(row: Omit<MemberDetailRow, 'sort_key'>): MemberView {
     displayName: displayNameOf(row.attributes ?? {}),
     active: row.active,
     role: row.role,
+    roleSource: row.role_source,
     source: row.source,
     seatState: row.seat_state,
     seatType: row.seat_type,
@@ -133,20 +139,20 @@ export interface PurchaseQuote {
 }
 
 /**
- * What one more seat of `seatType` costs if bought today (SPEC §5 proration). Null when today
- * is outside the organization's term (nothing can be bought then).
+ * What `quantity` more seats of `seatType` cost if bought today (SPEC §5 proration). Null when
+ * today is outside the organization's term (nothing can be bought then).
  */
-export async function quoteOneSeat(ctx: ServiceContext, db: Db, orgId: string, seatType: string): Promise<PurchaseQuote | null> {
+export async function quoteSeats(ctx: ServiceContext, db: Db, orgId: string, seatType: string, quantity: number): Promise<PurchaseQuote | null> {
   const org = await findOrganization(db, orgId);
   const allocation = (await listAllocations(db, orgId)).find((a) => a.seatType === seatType);
   if (!org || !allocation) return null;
   try {
     const line = proratePurchase({
       termStart: org.term_start, termEnd: org.term_end, purchaseDate: toIsoDate(ctx.now()),
-      quantity: 1, monthlyPriceMinor: allocation.monthlyPriceMinor,
+      quantity, monthlyPriceMinor: allocation.monthlyPriceMinor,
     });
     return {
-      seatType, quantity: 1, amountMinor: line.amountMinor, unitPriceMinor: line.unitPriceMinor, currency: org.currency,
+      seatType, quantity, amountMinor: line.amountMinor, unitPriceMinor: line.unitPriceMinor, currency: org.currency,
       periodStart: line.periodStart, periodEnd: line.periodEnd, ruleText: line.ruleText,
     };
   } catch (error) {
@@ -155,14 +161,29 @@ export async function quoteOneSeat(ctx: ServiceContext, db: Db, orgId: string, s
   }
 }
 
+export const quoteOneSeat = (ctx: ServiceContext, db: Db, orgId: string, seatType: string) => quoteSeats(ctx, db, orgId, seatType, 1);
+
+/** A note about what a change did beyond the member itself (the console shows it). */
+export interface SeatWarning {
+  code: 'seat_went_to_queue';
+  message: string;
+  seatType: string;
+  memberIds: string[];
+}
+
 export type AssignSeatResult =
-  | { ok: true; changed: boolean; member: MemberView }
+  | { ok: true; changed: boolean; member: MemberView & { warnings: SeatWarning[] } }
   | { ok: false; cause: 'no_seat_available'; message: string; seatType: string; quote: PurchaseQuote | null }
   | { ok: false; cause: 'org_inactive'; message: string };
 
 /**
  * PUT seat: a seat type of the plan, or `unassigned`; restoring an unassigned member is the same
  * call with a type. One transaction; a refusal changes nothing and is recorded as a refusal.
+ * Admins may not change the seat of an owner or the primary owner (domain/access.ts).
+ *
+ * A seat this change frees goes to the pending queue at once (SPEC §4.3). When it does, the
+ * answer warns: the seed's three-step swap done by hand in `pending` mode loses the freed seat
+ * to the queue — POST /seat-changes does the swap in one step.
  */
 export async function assignSeat(
   ctx: ServiceContext, orgId: string, memberId: string, target: string, actor: Actor,
@@ -171,15 +192,33 @@ export async function assignSeat(
   return thenCheckSeats(ctx, orgId, inTransaction(ctx.db, async (trx): Promise<AssignSeatResult> => {
     const member = await findMemberDetail(trx, orgId, memberId);
     if (!member) throw notFound(`no member ${memberId}`);
+    const denial = seatChangeDenial(await actingRole(trx, orgId, actor), member.role);
+    if (denial) throw denied(denial);
     const org = await loadGateOrg(trx, ctx, orgId);
+    const waiting = await pendingMemberIds(trx, orgId);
     const change = await changeSeat(trx, org, memberId, target, actor);
     if (change.outcome !== 'refused') {
       const after = change.outcome === 'changed' ? await findMemberDetail(trx, orgId, memberId) : member;
-      return { ok: true, changed: change.outcome === 'changed', member: memberView(after ?? member) };
+      const warnings = change.outcome === 'changed' ? await queueWarnings(trx, orgId, waiting) : [];
+      return { ok: true, changed: change.outcome === 'changed', member: { ...memberView(after ?? member), warnings } };
     }
     if (!org.active) return { ok: false, cause: 'org_inactive', message: change.message };
     // changeSeat wrote nothing when refusing, so the refusal can be recorded in this transaction.
     await recordRefusal(trx, orgId, { trigger: 'admin_assign', actor, exhausted: change.exhausted, subject: member.user_name, memberId });
     return { ok: false, cause: 'no_seat_available', message: change.message, seatType: target, quote: await quoteOneSeat(ctx, trx, orgId, target) };
+  }));
+}
+
+/** Members of `waiting` (pending before a change) that now hold a seat: the freed seats went to them. */
+export async function queueWarnings(db: Db, orgId: string, waiting: readonly string[]): Promise<SeatWarning[]> {
+  if (waiting.length === 0) return [];
+  const served = await db.selectFrom('members').select(['id', 'seat_type'])
+    .where('org_id', '=', orgId).where('id', 'in', [...waiting]).where('seat_state', '=', 'assigned').execute();
+  const byType = new Map<string, string[]>();
+  for (const row of served) byType.set(row.seat_type!, [...(byType.get(row.seat_type!) ?? []), row.id]);
+  return [...byType].map(([seatType, memberIds]) => ({
+    code: 'seat_went_to_queue', seatType, memberIds,
+    message: `the ${seatType} seat${memberIds.length === 1 ? '' : 's'} this change freed went to ${memberIds.length} pending member${memberIds.length === 1 ? '' : 's'} `
+      + '(first come, first served); to swap seats between members without losing them to the queue, send the whole swap in one POST /seat-changes',
   }));
 }

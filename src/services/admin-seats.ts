@@ -1,14 +1,12 @@
 // Seat monitoring (SPEC §5, last point) and the operator's direct allocation change (until seat
-// purchasing lands). Counting pending members: `pendingMembers` is the number of distinct
-// members waiting; a seat type's `pending` counts the waiting members whose wish includes that
-// type, so a member that could take either of two types (fallback) counts under both and the
-// per-type figures may add up to more than `pendingMembers`.
+// purchasing lands). The figures come from services/seats/usage.ts, shared with
+// GET /seats/utilization; what "pending" means is defined once, in storage/seat-admin.ts.
 import { invalidInput, notFound } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
-import { refusalCounts } from '../storage/audit-queries.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
 import { findOrganization, listAllocations } from '../storage/organizations.js';
-import { lockAllocation, pendingCounts, setAllocated } from '../storage/seat-admin.js';
+import { lockAllocation, setAllocated } from '../storage/seat-admin.js';
+import { seatUsage } from './seats/usage.js';
 import { inTransaction } from '../storage/transactions.js';
 import { loadGateOrg, servePending } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
@@ -31,34 +29,20 @@ export interface SeatOverview {
   plan: string;
   currency: string;
   onNoSeat: string;
+  extraUsage: boolean;
+  extraUsageAvailable: boolean;
   seatTypes: SeatTypeOverview[];
   pendingMembers: number;
   blockedAttemptsLast30Days: { total: number; bySeatType: Record<string, number> };
 }
 
 export async function seatOverview(ctx: ServiceContext, orgId: string): Promise<SeatOverview> {
-  const row = isUuid(orgId) ? await findOrganization(ctx.db, orgId) : undefined;
-  if (!row) throw notFound(`no organization ${orgId}`);
-  const org = await loadGateOrg(ctx.db, ctx, orgId);
-  const allocations = await listAllocations(ctx.db, orgId);
-  const pending = await pendingCounts(ctx.db, orgId);
-  const refusals = await refusalCounts(ctx.db, orgId, BLOCKED_WINDOW_DAYS);
-  const seatTypes = org.seatTypes.map((seatType) => {
-    const a = allocations.find((x) => x.seatType === seatType) ?? { allocated: 0, assigned: 0, monthlyPriceMinor: 0 };
-    return {
-      seatType,
-      allocated: a.allocated,
-      assigned: a.assigned,
-      pending: pending.bySeatType[seatType] ?? 0,
-      free: a.allocated - a.assigned,
-      utilization: a.allocated === 0 ? 0 : Math.round((a.assigned / a.allocated) * 10_000) / 10_000,
-      monthlyPriceMinor: a.monthlyPriceMinor,
-      blockedAttemptsLast30Days: refusals.bySeatType[seatType] ?? 0,
-    };
-  });
+  const usage = await seatUsage(ctx, orgId, { days: BLOCKED_WINDOW_DAYS });
   return {
-    orgId, plan: org.plan, currency: row.currency, onNoSeat: org.settings.onNoSeat, seatTypes,
-    pendingMembers: pending.total, blockedAttemptsLast30Days: refusals,
+    orgId, plan: usage.org.plan, currency: usage.org.currency, onNoSeat: usage.settings.onNoSeat,
+    extraUsage: usage.extraUsage, extraUsageAvailable: usage.extraUsageAvailable,
+    seatTypes: usage.seatTypes.map(({ refused, ...type }) => ({ ...type, blockedAttemptsLast30Days: refused })),
+    pendingMembers: usage.pendingMembers, blockedAttemptsLast30Days: usage.refusals,
   };
 }
 

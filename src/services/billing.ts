@@ -53,7 +53,7 @@ export function requestHash(kind: string, body: Record<string, unknown>): string
 export interface InvoiceView {
   id: string;
   number: string;
-  kind: 'purchase' | 'renewal';
+  kind: 'purchase' | 'renewal' | 'migration';
   currency: string;
   issuedAt: string;
   termStart: string;

@@ -24,7 +24,8 @@ import {
 import { inTransaction } from '../storage/transactions.js';
 import { DomainError } from '../domain/errors.js';
 import { createMember } from './members.js';
-import { admit, loadGateOrg, recordRefusal, reevaluate } from './seat-gate.js';
+import { admit, loadGateOrg, recordRefusal, reevaluate, type GateOrg } from './seat-gate.js';
+import { extraUsageOn } from '../domain/organization.js';
 import type { ServiceContext } from './context.js';
 import { thenCheckSeats } from './monitoring.js';
 
@@ -43,7 +44,7 @@ export interface JitClaims {
 export type DenyReason = 'inactive' | 'unassigned' | 'org_inactive' | 'no_seat_available' | 'ambiguous_subject';
 
 export type JitDecision =
-  | { decision: 'allow'; memberId: string; seatType: string }
+  | { decision: 'allow'; memberId: string; seatType: string; /** Extra usage on for this organization (the product enforces it). */ extraUsage: boolean }
   | { decision: 'deny'; reason: DenyReason; message: string; memberId?: string; pending?: boolean };
 
 const MESSAGES = {
@@ -56,6 +57,8 @@ const MESSAGES = {
   waiting: 'No seat is free in this organization yet: this user is waiting for a seat and gets access as soon as '
     + 'one is freed or bought.',
 } as const;
+
+const extraUsageOf = (ctx: ServiceContext, org: GateOrg) => extraUsageOn(ctx.plans.get(org.plan).features, org.settings);
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const set = new Set(b);
@@ -126,12 +129,12 @@ async function loginExisting(ctx: ServiceContext, orgId: string, claims: JitClai
       if (groupsChanged) await reevaluate(trx, org, member.id, 'group_change', actor);
       const seated = await trx.selectFrom('members').select('seat_type')
         .where('org_id', '=', orgId).where('id', '=', member.id).executeTakeFirstOrThrow();
-      return { decision: 'allow', memberId: member.id, seatType: seated.seat_type ?? member.seat_type };
+      return { decision: 'allow', memberId: member.id, seatType: seated.seat_type ?? member.seat_type, extraUsage: extraUsageOf(ctx, org) };
     }
     const admission = await admit(trx, org, member.id, 'jit_login', actor);
     switch (admission.outcome) {
       case 'assigned':
-        return { decision: 'allow', memberId: member.id, seatType: admission.seatType };
+        return { decision: 'allow', memberId: member.id, seatType: admission.seatType, extraUsage: extraUsageOf(ctx, org) };
       case 'pending':
         return { decision: 'deny', reason: 'no_seat_available', message: MESSAGES.waiting, memberId: member.id, pending: true };
       case 'refused':
@@ -166,8 +169,9 @@ async function createAtLogin(ctx: ServiceContext, orgId: string, claims: JitClai
       ? { decision: 'deny', reason: 'org_inactive', message: MESSAGES.org_inactive }
       : { decision: 'deny', reason: 'no_seat_available', message: created.admission.message };
   }
+  if (created.heldAfterRemoval) return { decision: 'deny', reason: 'unassigned', message: MESSAGES.unassigned, memberId: created.memberId };
   const admission = created.admission;
-  if (admission?.outcome === 'assigned') return { decision: 'allow', memberId: created.memberId, seatType: admission.seatType };
+  if (admission?.outcome === 'assigned') return { decision: 'allow', memberId: created.memberId, seatType: admission.seatType, extraUsage: extraUsageOf(ctx, org) };
   return { decision: 'deny', reason: 'no_seat_available', message: MESSAGES.waiting, memberId: created.memberId, pending: true };
 }
 

@@ -1,12 +1,13 @@
 // Group mappings (SPEC §6): CRUD, re-evaluation of the affected members through the gate in the
 // same transaction, and a dry run that runs exactly the same code and rolls it back.
 //
-// Roles: a mapping may carry a role ('owner' | 'admin' | 'member'); it is stored and shown but
-// not applied to members — granting admin rights from IdP group membership is left to a later,
-// explicit decision (it could silently promote or demote owners).
+// Roles: a mapping may carry a role, `admin` or `member` at most (never owner). It is applied
+// when the gate re-evaluates a member (domain/access.ts `mappedRole`): it never changes an owner
+// or a role set by hand, and a role a mapping granted falls back to `member` when no mapping
+// grants it any more (decision 0008).
 import { invalidInput, notFound } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
-import type { Role } from '../domain/organization.js';
+import type { MappableRole } from '../domain/access.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
 import type { Db } from '../storage/database.js';
 import {
@@ -19,7 +20,7 @@ import { admit, loadGateOrg, reevaluate, type GateOrg } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
 import { thenCheckSeats } from './monitoring.js';
 
-export type MappingRole = Exclude<Role, 'primary_owner'>;
+export type MappingRole = MappableRole;
 
 export interface MappingInput {
   idpGroupId: string;

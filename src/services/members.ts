@@ -5,6 +5,9 @@ import { DomainError } from '../domain/errors.js';
 import type { Role } from '../domain/organization.js';
 import type { Db } from '../storage/database.js';
 import { insertMember } from '../storage/members.js';
+import { takeTombstones } from '../storage/access.js';
+import { recordAudit } from '../storage/audit.js';
+import { writeMemberSeat } from '../storage/seats.js';
 import { inTransaction } from '../storage/transactions.js';
 import type { Actor } from '../storage/audit.js';
 import { admit, loadGateOrg, recordRefusal, type Admission, type GateTrigger } from './seat-gate.js';
@@ -57,13 +60,36 @@ export interface NewMemberInput {
 }
 
 export type CreateMemberResult =
-  | { ok: true; memberId: string; admission: Admission | null }
+  | { ok: true; memberId: string; admission: Admission | null; heldAfterRemoval?: boolean }
   | { ok: false; admission: Refusal };
 
-/** Inserts a member and, when active, runs the gate for it, inside the caller's transaction. */
+/**
+ * Inserts a member and, when active, runs the gate for it, inside the caller's transaction.
+ * Someone an admin removed (a tombstone with the same userName or externalId) comes back
+ * `unassigned`, held by the admin's decision, instead of taking a seat (services/access/removal.ts).
+ */
 export async function insertMemberThroughGate(
   trx: Db, ctx: ServiceContext, orgId: string, input: NewMemberInput, trigger: GateTrigger, actor: Actor,
-): Promise<{ memberId: string; admission: Admission | null }> {
+): Promise<{ memberId: string; admission: Admission | null; heldAfterRemoval?: boolean }> {
+  const removed = input.source === 'admin' ? [] : await takeTombstones(trx, orgId, input.userName, input.externalId);
+  if (removed.length > 0) {
+    const memberId = await insertMember(trx, {
+      orgId, userName: input.userName, externalId: input.externalId, role: input.role ?? 'member',
+      seatState: input.active ? 'unassigned' : 'inactive', seatType: null,
+      seatReason: { kind: 'removed_by_admin', trigger, removedMemberIds: removed.map((r) => r.member_id) },
+      source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
+    });
+    await writeMemberSeat(trx, orgId, memberId, {
+      seatState: input.active ? 'unassigned' : 'inactive', seatType: null, unassignedByAdmin: true,
+      reason: { kind: 'removed_by_admin', trigger, removedMemberIds: removed.map((r) => r.member_id) },
+    });
+    await recordAudit(trx, orgId, {
+      actor, action: 'member.recreated_after_removal', subjectType: 'member', subjectId: memberId,
+      after: { seatState: input.active ? 'unassigned' : 'inactive' },
+      reason: { trigger, removedMemberIds: removed.map((r) => r.member_id), userName: input.userName },
+    });
+    return { memberId, admission: null, heldAfterRemoval: true };
+  }
   const memberId = await insertMember(trx, {
     orgId, userName: input.userName, externalId: input.externalId, active: input.active, role: input.role ?? 'member',
     // Created without a seat; the gate decides in the same transaction.

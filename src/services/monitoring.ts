@@ -25,14 +25,14 @@
 import client from 'prom-client';
 import { DEFAULT_SETTINGS, orgSettingsSchema } from '../domain/organization.js';
 import type { Logger } from '../observability/logger.js';
-import { alertStates, armAlert, countRefusals, organizationsWithStaleAlerts, rearmAlert, seatUsage } from '../storage/billing.js';
+import { alertStates, armAlert, organizationsWithStaleAlerts, rearmAlert, seatUsage as allocationRows } from '../storage/billing.js';
+import { seatUsage } from './seats/usage.js';
 import { findOrganization } from '../storage/organizations.js';
 import { recordAudit } from '../storage/audit.js';
 import { STRICT_WEBHOOK_POLICY } from '../domain/webhook-target.js';
 import { deliverWebhook } from './alerts/webhook-delivery.js';
 import type { ServiceContext } from './context.js';
 import { requireOrgId } from './billing.js';
-import { notFound } from '../domain/errors.js';
 
 export interface SeatAlert {
   type: 'seat.utilization_alert';
@@ -80,7 +80,7 @@ export class SeatMonitor {
     const settings = orgSettingsSchema.safeParse(org.settings);
     const threshold = settings.success ? settings.data.utilizationAlertThreshold : DEFAULT_SETTINGS.utilizationAlertThreshold;
     const webhookUrl = settings.success ? settings.data.alertWebhookUrl : null;
-    const { allocations } = await seatUsage(ctx.db, orgId);
+    const { allocations } = await allocationRows(ctx.db, orgId);
     const raised: SeatAlert[] = [];
     for (const row of allocations) {
       if (isAlerting(row.assigned, row.allocated, threshold)) {
@@ -187,30 +187,27 @@ export async function sweepSeatAlerts(ctx: ServiceContext): Promise<number> {
   return raised;
 }
 
-/** Seat monitoring for admins: per type allocation, assigned, free, utilization, alert state. */
+/**
+ * Seat monitoring for admins: per type allocation, assigned, free, utilization, alert state;
+ * pending members and refusals this term — the same figures as GET /seats (services/seats/usage.ts).
+ */
 export async function seatUtilization(ctx: ServiceContext, orgId: string) {
-  const org = await findOrganization(ctx.db, requireOrgId(orgId));
-  if (!org) throw notFound(`no organization ${orgId}`);
-  const settings = orgSettingsSchema.safeParse(org.settings);
-  const threshold = settings.success ? settings.data.utilizationAlertThreshold : DEFAULT_SETTINGS.utilizationAlertThreshold;
-  const [{ allocations, pending }, states, blockedThisTerm] = await Promise.all([
-    seatUsage(ctx.db, orgId), alertStates(ctx.db, orgId), countRefusals(ctx.db, orgId, org.term_start),
+  const [usage, states] = await Promise.all([
+    seatUsage(ctx, requireOrgId(orgId), (org) => ({ sinceDate: org.term_start })), alertStates(ctx.db, orgId),
   ]);
   const alerting = new Set(states.filter((s) => s.alerting).map((s) => s.seat_type));
-  const order = ctx.plans.find(org.plan)?.seatTypes ?? [];
   return {
-    threshold,
-    pending,
-    blockedThisTerm,
-    seatTypes: [...allocations]
-      .sort((a, b) => order.indexOf(a.seat_type) - order.indexOf(b.seat_type))
-      .map((row) => ({
-        seatType: row.seat_type,
-        allocated: row.allocated,
-        assigned: row.assigned,
-        free: row.allocated - row.assigned,
-        utilization: row.allocated > 0 ? row.assigned / row.allocated : 0,
-        alerting: alerting.has(row.seat_type),
-      })),
+    threshold: usage.settings.utilizationAlertThreshold,
+    pending: usage.pendingMembers,
+    blockedThisTerm: usage.refusals.total,
+    seatTypes: usage.seatTypes.map((row) => ({
+      seatType: row.seatType,
+      allocated: row.allocated,
+      assigned: row.assigned,
+      free: row.free,
+      utilization: row.utilization,
+      pending: row.pending,
+      alerting: alerting.has(row.seatType),
+    })),
   };
 }

@@ -4,7 +4,7 @@ import { invalidInput, notFound } from '../domain/errors.js';
 import { isIsoDate, toIsoDate } from '../domain/dates.js';
 import { isUuid } from '../domain/ids.js';
 import {
-  BILLING_MODES, DEFAULT_SETTINGS, orgSettingsSchema, termEndFor,
+  BILLING_MODES, DEFAULT_SETTINGS, EXTRA_USAGE_FEATURE, extraUsageOn, orgSettingsSchema, termEndFor,
   type BillingMode, type OrgSettings,
 } from '../domain/organization.js';
 import { findOrganization, insertAllocations, insertOrganization, listAllocations, listOrganizations } from '../storage/organizations.js';
@@ -101,6 +101,8 @@ export async function getOrganization(ctx: ServiceContext, orgId: string) {
   const org = isUuid(orgId) ? await findOrganization(ctx.db, orgId) : undefined;
   if (!org) throw notFound(`no organization ${orgId}`);
   const allocations = await listAllocations(ctx.db, orgId);
+  const features = ctx.plans.find(org.plan)?.features ?? [];
+  const settings = orgSettingsSchema.parse(org.settings);
   return {
     id: org.id,
     name: org.name,
@@ -112,7 +114,9 @@ export async function getOrganization(ctx: ServiceContext, orgId: string) {
     autoRenew: org.auto_renew,
     cancelAtTermEnd: org.cancel_at_term_end,
     status: org.status,
-    settings: org.settings,
+    settings,
+    extraUsage: extraUsageOn(features, settings),
+    extraUsageAvailable: features.includes(EXTRA_USAGE_FEATURE),
     seats: allocations,
     createdAt: org.created_at.toISOString(),
   };

@@ -22,10 +22,12 @@ import {
 } from '../storage/seats.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
 import { countSeatRefusal } from '../observability/metrics.js';
+import { applyMappedRole } from './access/mapped-role.js';
 
 export type GateTrigger =
   | 'scim_create' | 'scim_reactivate' | 'jit_login' | 'group_change' | 'mapping_change'
-  | 'admin_assign' | 'seats_freed' | 'seats_added' | 'org_create' | 'scim_deactivate' | 'scim_delete' | 'scim_update';
+  | 'admin_assign' | 'seats_freed' | 'seats_added' | 'org_create' | 'scim_deactivate' | 'scim_delete' | 'scim_update'
+  | 'admin_batch' | 'admin_remove' | 'plan_migration';
 
 export interface GateOrg {
   id: string;
@@ -66,9 +68,13 @@ function appRoles(attributes: Record<string, unknown>): string[] {
   return roles.flatMap((role) => (typeof role?.value === 'string' ? [role.value] : []));
 }
 
-/** The target of a member: mappings through its SCIM groups and JIT group ids, and app roles. */
-async function targetOf(db: Db, org: GateOrg, member: LockedMember): Promise<SeatTarget> {
+/**
+ * The target of a member: mappings through its SCIM groups and JIT group ids, and app roles.
+ * The role its group mappings grant is applied on the way (services/access/mapped-role.ts).
+ */
+async function targetOf(db: Db, org: GateOrg, member: LockedMember, actor: Actor): Promise<SeatTarget> {
   const matches: MappingMatch[] = await mappingMatchesForMember(db, org.id, member.id, member.idp_group_ids);
+  await applyMappedRole(db, org.id, member, matches, actor);
   for (const role of appRoles(member.attributes)) {
     const seatType = org.settings.roleSeatTypes[role];
     if (seatType) matches.push({ mappingId: `role:${role}`, seatType, allowFallback: org.settings.roleSeatFallback });
@@ -105,7 +111,7 @@ export async function admit(
   if (member.seat_state === 'assigned' && member.seat_type) {
     return { outcome: 'assigned', seatType: member.seat_type, reason: (member.seat_reason.kind as SeatReasonKind) ?? 'highest_available' };
   }
-  const target = await targetOf(db, org, member);
+  const target = await targetOf(db, org, member, actor);
   const candidates = candidatesFor(org.seatTypes, target);
   const won = await tryCandidates(db, org.id, candidates);
   if (won) {
@@ -154,6 +160,7 @@ export async function recordRefusal(
  */
 export async function release(
   db: Db, org: GateOrg, memberId: string, to: 'inactive' | 'unassigned' | 'deleted', trigger: GateTrigger, actor: Actor,
+  options: { /** false: the caller serves the queue itself, after its commit. */ servePending?: boolean } = {},
 ): Promise<LockedMember> {
   const member = await lockMember(db, org.id, memberId);
   if (!member) throw notFound(`no member ${memberId}`);
@@ -171,7 +178,7 @@ export async function release(
       before: { seatState: member.seat_state, seatType: member.seat_type }, after: { seatState: to }, reason: { trigger },
     });
   }
-  if (member.seat_state === 'assigned') await servePending(db, org, 'seats_freed', actor);
+  if (member.seat_state === 'assigned' && options.servePending !== false) await servePending(db, org, 'seats_freed', actor);
   return member;
 }
 
@@ -204,13 +211,18 @@ export async function servePending(db: Db, org: GateOrg, trigger: GateTrigger, a
  */
 export async function reevaluate(db: Db, org: GateOrg, memberId: string, trigger: GateTrigger, actor: Actor): Promise<void> {
   const member = await lockMember(db, org.id, memberId);
-  if (!member || !org.active) return;
+  if (!member) return;
+  if (!org.active || (member.seat_state !== 'assigned' && member.seat_state !== 'pending')) {
+    // No seat decision, but a group change still moves the role a mapping grants.
+    await applyMappedRole(db, org.id, member, await mappingMatchesForMember(db, org.id, member.id, member.idp_group_ids), actor);
+    return;
+  }
   if (member.seat_state === 'pending') {
     await admit(db, org, memberId, trigger, actor);
     return;
   }
-  if (member.seat_state !== 'assigned' || !member.seat_type) return;
-  const target = await targetOf(db, org, member);
+  if (!member.seat_type) return;
+  const target = await targetOf(db, org, member, actor);
   if (target.kind !== 'mapped' || target.seatType === member.seat_type) return;
   const current = member.seat_type;
   const upgrade = compareSeatTypes(org.seatTypes, target.seatType, current) < 0;

@@ -2,10 +2,11 @@
 // rewrites members: switching `onNoSeat` leaves pending members pending and seated members
 // seated; the only effect on members is that pending members are served when seats are free.
 // New app-role rules apply at the next gate decision for a member (they do not re-seat anyone).
-import { invalidInput, notFound } from '../domain/errors.js';
+import { forbidden, invalidInput, notFound } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
-import { orgSettingsSchema, type OrgSettings } from '../domain/organization.js';
 import { checkWebhookUrl, STRICT_WEBHOOK_POLICY } from '../domain/webhook-target.js';
+import { EXTRA_USAGE_FEATURE, orgSettingsSchema, roleAtLeast, type OrgSettings } from '../domain/organization.js';
+import { actingRole } from './access/acting-role.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
 import { findOrganization } from '../storage/organizations.js';
 import { lockOrganizationSettings, writeOrganizationSettings } from '../storage/seat-admin.js';
@@ -33,7 +34,18 @@ export async function updateSettings(
   return inTransaction(ctx.db, async (trx) => {
     const row = await lockOrganizationSettings(trx, orgId);
     if (!row) throw notFound(`no organization ${orgId}`);
-    const seatTypes = ctx.plans.get(row.plan).seatTypes;
+    const plan = ctx.plans.get(row.plan);
+    const seatTypes = plan.seatTypes;
+    if (patch.extraUsage !== undefined) {
+      // «Les Propriétaires peuvent activer l'utilisation supplémentaire»: owners only, and only
+      // where the plan offers it (catalog data, not a plan name in code).
+      if (!roleAtLeast(await actingRole(trx, orgId, actor), 'owner')) throw forbidden('only owners turn extra usage on or off');
+      if (!plan.features.includes(EXTRA_USAGE_FEATURE)) {
+        throw invalidInput(`plan ${row.plan} does not offer extra usage; it is a feature of ${
+          ctx.plans.names().filter((name) => ctx.plans.get(name).features.includes(EXTRA_USAGE_FEATURE)).join(', ') || 'no plan'}`,
+        { field: 'extraUsage' });
+      }
+    }
     for (const [role, seatType] of Object.entries(patch.roleSeatTypes ?? {})) {
       if (!seatTypes.includes(seatType)) {
         throw invalidInput(`roleSeatTypes.${role}: plan ${row.plan} has no seat type "${seatType}"; use one of ${seatTypes.join(', ')}`,

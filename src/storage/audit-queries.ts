@@ -30,10 +30,6 @@ export async function listAuditEvents(db: Db, orgId: string, filter: AuditFilter
   return query.orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
-/**
- * Refusals recorded by the gate in the last `days` days (database clock, the one that stamped
- * them): the total and per exhausted seat type (a refusal naming two types counts for both).
- */
 /** Whether the organization has an event with this public id (a cursor names one). */
 export async function auditEventExists(db: Db, orgId: string, publicId: string): Promise<boolean> {
   const row = await db.selectFrom('audit_events').select('public_id')
@@ -41,8 +37,16 @@ export async function auditEventExists(db: Db, orgId: string, publicId: string):
   return row !== undefined;
 }
 
-export async function refusalCounts(db: Db, orgId: string, days: number) {
-  const since = sql<Date>`now() - make_interval(days => ${days})`;
+/** Which refusals to count: those of the last `days` days, or since a date (a term's start). */
+export type RefusalWindow = { days: number } | { sinceDate: string };
+
+/**
+ * Refusals recorded by the gate in a window (database clock, the one that stamped them): the
+ * total and per exhausted seat type (a refusal naming two types counts for both). The one count
+ * of blocked attempts behind GET /seats and GET /seats/utilization.
+ */
+export async function refusalCounts(db: Db, orgId: string, window: RefusalWindow) {
+  const since = 'days' in window ? sql<Date>`now() - make_interval(days => ${window.days})` : sql<Date>`${window.sinceDate}::date`;
   const total = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
     .where('org_id', '=', orgId).where('action', '=', 'seat.refused').where('at', '>=', since)
     .executeTakeFirstOrThrow();

@@ -159,14 +159,13 @@ export async function deleteAllocations(db: Db, orgId: string, seatTypes: readon
 
 // --- monitoring ------------------------------------------------------------------------------
 
-/** Allocation, assigned and pending per seat type (pending members wait for the types they want). */
+/**
+ * The allocation rows of an organization (the alert check). Pending members and refusals are
+ * counted by storage/seat-admin.ts `pendingCounts` and storage/audit-queries.ts `refusalCounts`.
+ */
 export async function seatUsage(db: Db, orgId: string) {
-  const [allocations, pending] = await Promise.all([
-    db.selectFrom('seat_allocations').selectAll().where('org_id', '=', orgId).orderBy('seat_type').execute(),
-    db.selectFrom('members').select(sql<number>`count(*)`.as('n'))
-      .where('org_id', '=', orgId).where('seat_state', '=', 'pending').executeTakeFirstOrThrow(),
-  ]);
-  return { allocations, pending: Number(pending.n) };
+  const allocations = await db.selectFrom('seat_allocations').selectAll().where('org_id', '=', orgId).orderBy('seat_type').execute();
+  return { allocations };
 }
 
 export async function alertStates(db: Db, orgId: string) {
@@ -215,12 +214,4 @@ export async function organizationsWithStaleAlerts(db: Db, defaultThreshold: num
 export async function setAssigned(db: Db, orgId: string, seatType: string, assigned: number): Promise<void> {
   await db.updateTable('seat_allocations').set({ assigned })
     .where('org_id', '=', orgId).where('seat_type', '=', seatType).execute();
-}
-
-/** Seat refusals recorded since `since` (blocked attempts, for seat monitoring). */
-export async function countRefusals(db: Db, orgId: string, since: string): Promise<number> {
-  const row = await db.selectFrom('audit_events').select(sql<number>`count(*)`.as('n'))
-    .where('org_id', '=', orgId).where('action', '=', 'seat.refused').where('at', '>=', sql<Date>`${since}::date`)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }

@@ -6,7 +6,7 @@ import type { Db } from './database.js';
 import type { Actor } from './audit.js';
 
 export interface NewInvoice {
-  kind: 'purchase' | 'renewal';
+  kind: 'purchase' | 'renewal' | 'migration';
   currency: string;
   issuedAt: Date;
   termStart: string;

@@ -10,7 +10,7 @@ export interface MappingRow {
   idp_group_id: string;
   seat_type: string;
   allow_fallback: boolean;
-  role: 'owner' | 'admin' | 'member' | null;
+  role: 'admin' | 'member' | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -19,7 +19,7 @@ export interface MappingFields {
   idpGroupId: string;
   seatType: string;
   allowFallback: boolean;
-  role: 'owner' | 'admin' | 'member' | null;
+  role: 'admin' | 'member' | null;
 }
 
 const COLUMNS = ['id', 'idp_group_id', 'seat_type', 'allow_fallback', 'role', 'created_at', 'updated_at'] as const;

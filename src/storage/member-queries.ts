@@ -5,7 +5,7 @@ import type { Db } from './database.js';
 import type { SeatState } from '../domain/organization.js';
 
 const MEMBER_COLUMNS = [
-  'id', 'user_name', 'external_id', 'active', 'role', 'source', 'seat_state', 'seat_type', 'seat_reason',
+  'id', 'user_name', 'external_id', 'active', 'role', 'role_source', 'source', 'seat_state', 'seat_type', 'seat_reason',
   'pending_since', 'unassigned_by_admin', 'idp_group_ids', 'attributes', 'created_at', 'updated_at',
 ] as const;
 

@@ -14,6 +14,7 @@ import * as m0007 from './migrations/0007_email_keys.js';
 import * as m0008 from './migrations/0008_trust.js';
 import * as m0013 from './migrations/0013_json_depth.js';
 import * as m0009 from './migrations/0009_external_id_not_unique.js';
+import * as m0010 from './migrations/0010_access.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_trust': m0008,
   '0013_json_depth': m0013,
   '0009_external_id_not_unique': m0009,
+  '0010_access': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -5,24 +5,38 @@ import type { Db } from './database.js';
 import type { OrgSettings } from '../domain/organization.js';
 
 /**
- * Pending members: the total, and per seat type those whose recorded wish includes it (the
- * gate stores the types it could not give in seat_reason.wanted).
+ * THE definition of "pending" (issue 11, defect 5), used by every view of seats: a member is
+ * pending when its seat state is `pending`; it counts under the seat types it waits for — those
+ * the gate recorded in seat_reason.wanted (the types it could not give) — and, when no wish is
+ * recorded (a member unseated by a renewal shortfall, or any pending member without one), under
+ * every seat type of the plan: the gate would give it a seat of any type that frees up. A member
+ * that may take several types counts under each, so the per-type figures may add up to more
+ * than `total`. Types outside the plan (a wish recorded before a legacy renewal) are ignored.
  */
-export async function pendingCounts(db: Db, orgId: string) {
-  const total = await db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('org_id', '=', orgId).where('seat_state', '=', 'pending').executeTakeFirstOrThrow();
-  const byType = await sql<{ seat_type: string; n: number }>`
-    select t.seat_type, count(*)::int as n
-    from members m
-    cross join lateral jsonb_array_elements_text(
-      case when jsonb_typeof(m.seat_reason -> 'wanted') = 'array' then m.seat_reason -> 'wanted' else '[]'::jsonb end
-    ) as t(seat_type)
-    where m.org_id = ${orgId} and m.seat_state = 'pending'
-    group by t.seat_type`.execute(db);
-  return {
-    total: Number(total.n),
-    bySeatType: Object.fromEntries(byType.rows.map((row) => [row.seat_type, Number(row.n)])) as Record<string, number>,
-  };
+export async function pendingCounts(db: Db, orgId: string, planSeatTypes: readonly string[]) {
+  const types = sql.join(planSeatTypes.map((t) => sql`${t}`));
+  const rows = await sql<{ seat_type: string | null; n: number }>`
+    with pending as (
+      select m.id,
+             case when jsonb_typeof(m.seat_reason -> 'wanted') = 'array' and jsonb_array_length(m.seat_reason -> 'wanted') > 0
+                  then array(select jsonb_array_elements_text(m.seat_reason -> 'wanted'))
+                  else array[${types}]::text[] end as wanted
+        from members m
+       where m.org_id = ${orgId} and m.seat_state = 'pending'
+    )
+    select null as seat_type, count(*)::int as n from pending
+    union all
+    select t.seat_type, count(distinct p.id)::int
+      from pending p cross join lateral unnest(p.wanted) as t(seat_type)
+     where t.seat_type = any(array[${types}]::text[])
+     group by t.seat_type`.execute(db);
+  const bySeatType: Record<string, number> = Object.fromEntries(planSeatTypes.map((t) => [t, 0]));
+  let total = 0;
+  for (const row of rows.rows) {
+    if (row.seat_type === null) total = Number(row.n);
+    else bySeatType[row.seat_type] = Number(row.n);
+  }
+  return { total, bySeatType };
 }
 
 /** The allocation row of one seat type, locked for a change. */

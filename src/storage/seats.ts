@@ -53,7 +53,7 @@ export async function mappingMatchesForMember(
   db: Db, orgId: string, memberId: string, idpGroupIds: readonly string[],
 ): Promise<MappingMatch[]> {
   const rows = await db.selectFrom('group_mappings as gm')
-    .select(['gm.id', 'gm.seat_type', 'gm.allow_fallback'])
+    .select(['gm.id', 'gm.seat_type', 'gm.allow_fallback', 'gm.role'])
     .where('gm.org_id', '=', orgId)
     .where((eb) => {
       const viaGroups = eb.exists(
@@ -70,7 +70,7 @@ export async function mappingMatchesForMember(
       return idpGroupIds.length > 0 ? eb.or([viaGroups, eb('gm.idp_group_id', 'in', [...idpGroupIds])]) : viaGroups;
     })
     .execute();
-  return rows.map((row) => ({ mappingId: row.id, seatType: row.seat_type, allowFallback: row.allow_fallback }));
+  return rows.map((row) => ({ mappingId: row.id, seatType: row.seat_type, allowFallback: row.allow_fallback, role: row.role }));
 }
 
 /** Whether any mapping names this SCIM group (by id or externalId). */
@@ -86,7 +86,7 @@ export async function groupIsMapped(db: Db, orgId: string, groupId: string): Pro
 
 export async function lockMember(db: Db, orgId: string, memberId: string) {
   return db.selectFrom('members')
-    .select(['id', 'user_name', 'active', 'role', 'seat_state', 'seat_type', 'seat_reason', 'pending_since',
+    .select(['id', 'user_name', 'active', 'role', 'role_source', 'seat_state', 'seat_type', 'seat_reason', 'pending_since',
       'unassigned_by_admin', 'idp_group_ids', 'attributes'])
     .where('org_id', '=', orgId).where('id', '=', memberId)
     .forUpdate().executeTakeFirst();

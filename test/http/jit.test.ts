@@ -36,7 +36,7 @@ describe('POST /jit/v1/login', () => {
     const org = await newOrganization(t.ctx, { seats: { premium: 1, standard: 2 } }); // owner: premium
     const p = person();
     const res = await login(org.jitSecret, { ...p, name: 'Pat Person', givenName: 'Pat', familyName: 'Person', groups: ['g-1', 'g-2', 'g-1'] }).expect(200);
-    expect(res.body).toEqual({ decision: 'allow', memberId: expect.any(String), seatType: 'standard' });
+    expect(res.body).toEqual({ decision: 'allow', memberId: expect.any(String), seatType: 'standard', extraUsage: false });
     const row = await memberRow(t.ctx, org.orgId, res.body.memberId);
     expect(row).toMatchObject({
       user_name: p.email, external_id: p.subject, source: 'jit', seat_state: 'assigned', seat_type: 'standard',
@@ -167,7 +167,7 @@ describe('POST /jit/v1/login', () => {
     expect(await membersOf(org.orgId)).toHaveLength(2);
 
     await t.ctx.db.updateTable('seat_allocations').set({ allocated: 1 }).where('org_id', '=', org.orgId).where('seat_type', '=', 'standard').execute();
-    expect((await login(org.jitSecret, p).expect(200)).body).toEqual({ decision: 'allow', memberId: res.body.memberId, seatType: 'standard' });
+    expect((await login(org.jitSecret, p).expect(200)).body).toEqual({ decision: 'allow', memberId: res.body.memberId, seatType: 'standard', extraUsage: false });
   });
 
   it('two first logins of the same person at once make one member', async () => {

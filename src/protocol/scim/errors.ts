@@ -34,6 +34,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, [number, ScimType | undefined]> = {
   org_inactive: [403, undefined],
   // SPEC §4.3: a refused create answers 403 with a detail naming the exhausted seat type.
   no_seat_available: [403, undefined],
+  transfer_ownership_first: [403, undefined],
 };
 
 /** A ScimError for every known failure; undefined for the unexpected (a 500). */

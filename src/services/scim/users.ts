@@ -13,6 +13,7 @@ import {
 import type { Db } from '../../storage/database.js';
 import * as users from '../../storage/scim-users.js';
 import { lockMember, writeMemberSeat } from '../../storage/seats.js';
+import { findTombstoneById } from '../../storage/access.js';
 import { jsonEqual } from '../../protocol/scim/patch/json.js';
 import { admit, reevaluate, release, type GateOrg } from '../seat-gate.js';
 import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../members.js';
@@ -24,8 +25,19 @@ export type UserViewType = UserView;
 
 export async function getUser(ctx: ServiceContext, caller: ScimCaller, id: string, wantGroups: boolean): Promise<UserView> {
   const view = isUuid(id) ? await users.findUser(ctx.db, caller.orgId, id, { withGroups: wantGroups }) : undefined;
-  if (!view) throw notFoundError('User', id);
+  if (!view) throw await userNotFound(ctx.db, caller.orgId, id);
   return view;
+}
+
+/**
+ * 404 for a user id, saying so when an admin removed that member (services/access/removal.ts):
+ * the IdP's next push of a removed member is a 404, never a member brought back with a seat.
+ */
+async function userNotFound(db: Db, orgId: string, id: string): Promise<DomainError> {
+  const removed = isUuid(id) ? await findTombstoneById(db, orgId, id) : undefined;
+  if (!removed) return notFoundError('User', id);
+  return new DomainError('not_found', `User ${id} not found: an admin removed this member from the organization on `
+    + `${removed.removed_at.toISOString()}; a new create (POST) makes a new member, held unassigned until an admin assigns a seat.`);
 }
 
 export interface UserList { total: number; views: UserView[]; nextCursor?: string }
@@ -98,7 +110,7 @@ async function changeUser(
     async (trx) => {
       const org = await writableOrg(trx, ctx, caller.orgId);
       const current = await users.findUser(trx, caller.orgId, id, { forUpdate: true });
-      if (!current) throw notFoundError('User', id);
+      if (!current) throw await userNotFound(trx, caller.orgId, id);
       checkIfMatch(current.version, ifMatch);
       const fields = compute(current);
       if (!fields) return false; // a no-op changes nothing, not even lastModified
@@ -138,7 +150,7 @@ export async function deleteUser(ctx: ServiceContext, caller: ScimCaller, id: st
   await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_delete', actor: caller.actor }, async (trx) => {
     const org = await writableOrg(trx, ctx, caller.orgId);
     const current = await users.findUser(trx, caller.orgId, id, { forUpdate: true });
-    if (!current) throw notFoundError('User', id);
+    if (!current) throw await userNotFound(trx, caller.orgId, id);
     checkIfMatch(current.version, ifMatch);
     const member = await lockMember(trx, caller.orgId, id);
     if (member?.role === 'primary_owner') {

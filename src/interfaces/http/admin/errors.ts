@@ -13,6 +13,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   precondition_failed: 412,
   org_inactive: 403,
   no_seat_available: 409,
+  transfer_ownership_first: 409,
 };
 
 export function sendAdminError(res: Response, status: number, code: string, message: string, details?: unknown): void {

@@ -13,7 +13,8 @@ import { parseInput } from './validation.js';
 // never a display name.
 const idpGroupId = z.string().trim().min(1).max(512);
 const seatType = z.string().min(1).max(64);
-const role = z.enum(['owner', 'admin', 'member']).nullable();
+// A mapping grants `admin` at most: owners are appointed by owners, never by IdP group membership.
+const role = z.enum(['admin', 'member'], { message: 'a mapping grants the role admin or member (never owner)' }).nullable();
 
 const createBody = z.object({
   idpGroupId, seatType, allowFallback: z.boolean().default(false), role: role.default(null),

@@ -25,13 +25,18 @@ export const openApiDocument = {
   paths: {
     '/organization': {
       get: { summary: 'The caller\'s organization with its seats', operationId: 'getOrganization',
-        responses: { 200: json({ type: 'object' }, 'the organization'), ...errors(401, 403) } },
+        responses: { 200: json({ type: 'object', properties: {
+          extraUsage: { type: 'boolean', description: 'on: an owner turned it on and the plan offers it' },
+          extraUsageAvailable: { type: 'boolean' }, settings: ref('Settings'),
+        } }, 'the organization'), ...errors(401, 403) } },
     },
     '/seats': {
       get: {
         summary: 'Seat monitoring per seat type', operationId: 'getSeats',
         description: '`pendingMembers` counts distinct pending members; a seat type\'s `pending` counts the pending members '
-          + 'whose wanted types include it (a member allowed to fall back counts under each type it could take). '
+          + 'whose wanted types include it (a member allowed to fall back counts under each type it could take; a member with no '
+          + 'recorded wish, such as one unseated by a renewal shortfall, counts under every type of the plan). The same figures as '
+          + 'GET /seats/utilization. `extraUsage` is on when an owner turned it on and the plan offers it. '
           + 'Blocked attempts are `seat.refused` audit events of the last 30 days, per type from the exhausted types.',
         responses: { 200: json(ref('SeatOverview'), 'seat overview'), ...errors(401, 403) },
       },
@@ -57,6 +62,88 @@ export const openApiDocument = {
     '/members/{id}': {
       get: { summary: 'A member, with why it holds (or waits for) its seat', operationId: 'getMember', parameters: [idParam('member')],
         responses: { 200: json(ref('MemberDetail'), 'the member'), ...errors(401, 403, 404) } },
+      delete: {
+        summary: 'Remove a member from the organization (admins and above)', operationId: 'removeMember', parameters: [idParam('member')],
+        description: 'The member, its group memberships and its admin tokens go; its seat is released (pending members are served '
+          + 'after the removal commits); the allocation and the bill do not change. Admins cannot remove owners; nobody removes the '
+          + 'primary owner (409 `transfer_ownership_first`). The identity provider\'s next SCIM GET/PUT/PATCH/DELETE of the removed id '
+          + 'answers 404 (the detail says an admin removed it); a later SCIM POST or JIT login of the same userName or externalId '
+          + 'creates a new member that is `unassigned` (held) until an admin assigns a seat.',
+        responses: { 204: { description: 'removed' }, 409: json(ref('Error'), '`transfer_ownership_first`: the primary owner'), ...errors(401, 403, 404) },
+      },
+    },
+    '/members/{id}/role': {
+      put: {
+        summary: 'Change a member\'s role', operationId: 'setMemberRole', parameters: [idParam('member')],
+        description: 'Owners and the primary owner appoint and demote owners and admins (any member but the primary owner). Admins may '
+          + 'only turn a member into an admin or an admin into a member (themselves included), never touch an owner or the primary '
+          + 'owner, never appoint owners (403 `forbidden`). `primary_owner` is not accepted: use POST /organization/transfer-ownership; '
+          + 'changing the primary owner\'s role answers 409 `transfer_ownership_first`. A role set here is `roleSource: manual`: group '
+          + 'mappings no longer change it. Audited as `member.role_changed`.',
+        requestBody: { required: true, content: { 'application/json': { schema: {
+          type: 'object', required: ['role'], additionalProperties: false,
+          properties: { role: { type: 'string', enum: ['owner', 'admin', 'member'] } },
+        } } } },
+        responses: {
+          200: json(ref('MemberDetail'), 'the member after the change'),
+          409: json(ref('Error'), '`transfer_ownership_first`: the primary owner\'s role changes only by a transfer'),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    '/organization/transfer-ownership': {
+      post: {
+        summary: 'Transfer primary ownership (the primary owner only)', operationId: 'transferOwnership',
+        description: 'The target must be an active member; the previous primary owner becomes an `owner`. One transaction under the '
+          + 'organization\'s row lock: the organization has exactly one primary owner at every instant (a database constraint), and '
+          + 'of concurrent transfers one wins and the others answer 403 (their caller is no longer the primary owner). '
+          + 'Audited as `organization.ownership_transferred`.',
+        requestBody: { required: true, content: { 'application/json': { schema: {
+          type: 'object', required: ['memberId'], additionalProperties: false, properties: { memberId: { type: 'string', format: 'uuid' } },
+        } } } },
+        responses: {
+          200: json({ type: 'object', required: ['previousPrimaryOwnerId', 'primaryOwnerId'], properties: {
+            previousPrimaryOwnerId: { type: 'string' }, primaryOwnerId: { type: 'string' } } }, 'transferred'),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    '/seat-changes': {
+      post: {
+        summary: 'Several members\' seat changes in one transaction, all or nothing', operationId: 'applySeatChanges',
+        description: 'Every seat the batch gives up is released before any is taken, so a swap needs no free seat (ten premium seats '
+          + 'all assigned: A premium → standard and B standard → premium in one request), in `block` and `pending` mode alike. When the '
+          + 'batch as a whole needs more seats of a type than are free, nothing changes: 409 `no_seat_available` with the quote for the '
+          + 'missing seats (`quote`: the first short type; `quotes`: all). Pending members are served after the batch commits. The '
+          + 'same role rules as PUT /members/{id}/seat (admins cannot change owners\' seats). Audited per member and as `seat.batch_applied`.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('SeatChanges') } } },
+        responses: {
+          200: json({ type: 'object', required: ['members'], properties: {
+            members: { type: 'array', items: ref('Member') },
+            changes: { type: 'array', items: ref('PlannedSeatChange'), description: 'what moved (no-op entries left out)' },
+            servedPending: { type: 'integer', description: 'pending members served after the commit from seats the batch left free' },
+            warnings: { type: 'array', items: ref('SeatWarning') },
+          } }, 'applied'),
+          409: json(ref('NoSeatAvailable'), 'the batch needs more seats than are free; nothing changed'),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    '/seat-changes/dry-run': {
+      post: {
+        summary: 'What a batch of seat changes would do, changing nothing', operationId: 'previewSeatChanges',
+        description: 'Runs the very same transaction and rolls it back.',
+        requestBody: { required: true, content: { 'application/json': { schema: ref('SeatChanges') } } },
+        responses: {
+          200: json({ type: 'object', required: ['ok', 'changes', 'quote'], properties: {
+            ok: { type: 'boolean' }, changes: { type: 'array', items: ref('PlannedSeatChange') },
+            quote: { oneOf: [{ type: 'null' }, ref('Quote')] },
+            shortfall: { type: 'array', items: { type: 'object', properties: { seatType: { type: 'string' }, needed: { type: 'integer' } } } },
+            message: { type: 'string' },
+          } }, 'the outcome, not applied'),
+          ...errors(400, 401, 403, 404),
+        },
+      },
     },
     '/members/{id}/seat': {
       put: {
@@ -67,7 +154,8 @@ export const openApiDocument = {
           properties: { seatType: { type: 'string', description: 'a seat type of the plan, or "unassigned"' } },
         } } } },
         responses: {
-          200: json(ref('Member'), 'the member after the change'),
+          200: json({ allOf: [ref('Member'), { type: 'object', properties: { warnings: { type: 'array', items: ref('SeatWarning') } } }] },
+            'the member after the change; `warnings` says when the seat it freed went to a pending member'),
           409: json(ref('NoSeatAvailable'), 'the target seat type has no free seat; the quote says what one more costs today'),
           ...errors(400, 401, 403, 404),
         },
@@ -198,7 +286,7 @@ export const openApiDocument = {
       E401: json(ref('Error'), 'no valid admin token (`WWW-Authenticate: Bearer`)'),
       E403: json(ref('Error'), 'role too low (`forbidden`) or organization ended (`org_inactive`)'),
       E404: json(ref('Error'), 'no such thing in this organization'),
-      E409: json(ref('Error'), 'conflict (e.g. a mapping for this IdP group already exists)'),
+      E409: json(ref('Error'), 'conflict (e.g. a mapping for this IdP group already exists; `transfer_ownership_first`)'),
     },
     schemas: {
       SeatQuantity: { type: 'object', required: ['seatType', 'quantity'], additionalProperties: false, properties: {
@@ -207,12 +295,27 @@ export const openApiDocument = {
         code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } } } },
       NoSeatAvailable: { type: 'object', properties: { error: { type: 'object', properties: {
         code: { const: 'no_seat_available' }, message: { type: 'string' },
-        quote: { oneOf: [{ type: 'null' }, { type: 'object', required: ['seatType', 'quantity', 'amountMinor', 'currency', 'periodStart', 'periodEnd'], properties: {
-          seatType: { type: 'string' }, quantity: { const: 1 }, amountMinor: { type: 'integer' }, unitPriceMinor: { type: 'integer' },
-          currency: { type: 'string' }, periodStart: { type: 'string', format: 'date' }, periodEnd: { type: 'string', format: 'date', description: 'exclusive' },
-          ruleText: { type: 'string' } } }] } } } } },
+        quote: { oneOf: [{ type: 'null' }, ref('Quote')] },
+        quotes: { type: 'array', items: ref('Quote'), description: 'POST /seat-changes: one quote per short seat type' },
+        shortfall: { type: 'array', items: { type: 'object', properties: { seatType: { type: 'string' }, needed: { type: 'integer' } } } },
+      } } } },
+      Quote: { type: 'object', required: ['seatType', 'quantity', 'amountMinor', 'currency', 'periodStart', 'periodEnd'], properties: {
+        seatType: { type: 'string' }, quantity: { type: 'integer', minimum: 1, description: '1 for a single seat change; the shortfall for a batch' },
+        amountMinor: { type: 'integer' }, unitPriceMinor: { type: 'integer' },
+        currency: { type: 'string' }, periodStart: { type: 'string', format: 'date' }, periodEnd: { type: 'string', format: 'date', description: 'exclusive' },
+        ruleText: { type: 'string' } } },
+      SeatChanges: { type: 'object', required: ['changes'], additionalProperties: false, properties: {
+        changes: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', required: ['memberId', 'seatType'], additionalProperties: false,
+          properties: { memberId: { type: 'string', format: 'uuid' }, seatType: { type: 'string', description: 'a seat type of the plan, or "unassigned"' } } } } } },
+      PlannedSeatChange: { type: 'object', required: ['memberId', 'from', 'to'], properties: {
+        memberId: { type: 'string' }, from: { type: 'string', description: 'the seat type held, or the seat state when none' },
+        to: { type: 'string', description: 'a seat type, or "unassigned"' } } },
+      SeatWarning: { type: 'object', required: ['code', 'message'], properties: {
+        code: { const: 'seat_went_to_queue' }, message: { type: 'string' }, seatType: { type: 'string' },
+        memberIds: { type: 'array', items: { type: 'string' }, description: 'the pending members who got the freed seats' } } },
       SeatOverview: { type: 'object', properties: {
         orgId: { type: 'string' }, plan: { type: 'string' }, currency: { type: 'string' }, onNoSeat: { type: 'string' },
+        extraUsage: { type: 'boolean' }, extraUsageAvailable: { type: 'boolean', description: 'the plan offers extra usage' },
         seatTypes: { type: 'array', items: { type: 'object', properties: {
           seatType: { type: 'string' }, allocated: { type: 'integer' }, assigned: { type: 'integer' }, pending: { type: 'integer' },
           free: { type: 'integer' }, utilization: { type: 'number' }, monthlyPriceMinor: { type: 'integer' },
@@ -222,7 +325,9 @@ export const openApiDocument = {
       } },
       Member: { type: 'object', properties: {
         id: { type: 'string' }, userName: { type: 'string' }, externalId: nullable('string'), displayName: nullable('string'),
-        active: { type: 'boolean' }, role: { type: 'string' }, source: { type: 'string', enum: ['scim', 'jit', 'admin'] },
+        active: { type: 'boolean' }, role: { type: 'string', enum: ['primary_owner', 'owner', 'admin', 'member'] },
+        roleSource: { type: 'string', enum: ['default', 'manual', 'mapping'], description: 'manual: set by an owner or admin (mappings leave it); mapping: granted by a group mapping' },
+        source: { type: 'string', enum: ['scim', 'jit', 'admin'] },
         seatState: { type: 'string', enum: ['assigned', 'unassigned', 'pending', 'inactive'] }, seatType: nullable('string'),
         seatReason: { type: 'object', properties: {
           kind: nullable('string'), mappingIds: { type: 'array', items: { type: 'string' } }, wanted: {},
@@ -234,15 +339,16 @@ export const openApiDocument = {
         id: { type: 'string' }, displayName: { type: 'string' }, externalId: nullable('string') } } } } }] },
       GroupMapping: { type: 'object', properties: {
         id: { type: 'string' }, idpGroupId: { type: 'string' }, seatType: { type: 'string' }, allowFallback: { type: 'boolean' },
-        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['owner', 'admin', 'member'] }], description: 'stored, not applied to members' },
+        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['admin', 'member'] }],
+          description: 'the role the mapping grants (admin at most): applied to members who are not owners and whose role was not set by hand; revoked back to member when they leave every granting group' },
         createdAt: { type: 'string' }, updatedAt: { type: 'string' } } },
       GroupMappingInput: { type: 'object', required: ['idpGroupId', 'seatType'], additionalProperties: false, properties: {
         idpGroupId: { type: 'string', description: 'the IdP group\'s stable id: SCIM Group id or externalId (never the display name)' },
         seatType: { type: 'string', description: 'a seat type of the plan' }, allowFallback: { type: 'boolean', default: false },
-        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['owner', 'admin', 'member'] }] } } },
+        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['admin', 'member'] }] } } },
       GroupMappingPatch: { type: 'object', minProperties: 1, additionalProperties: false, properties: {
         idpGroupId: { type: 'string' }, seatType: { type: 'string' }, allowFallback: { type: 'boolean' },
-        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['owner', 'admin', 'member'] }] } } },
+        role: { oneOf: [{ type: 'null' }, { type: 'string', enum: ['admin', 'member'] }] } } },
       MappingChangeResult: { type: 'object', properties: {
         mapping: ref('GroupMapping'),
         reevaluation: { type: 'object', properties: {
@@ -260,13 +366,14 @@ export const openApiDocument = {
       Settings: { type: 'object', properties: {
         onNoSeat: { type: 'string', enum: ['block', 'pending'] }, utilizationAlertThreshold: { type: 'number', minimum: 0, maximum: 1 },
         alertWebhookUrl: nullable('string'), roleSeatTypes: { type: 'object', additionalProperties: { type: 'string' } },
-        roleSeatFallback: { type: 'boolean' } } },
+        roleSeatFallback: { type: 'boolean' }, extraUsage: { type: 'boolean' } } },
       SettingsPatch: { type: 'object', minProperties: 1, additionalProperties: false, properties: {
         onNoSeat: { type: 'string', enum: ['block', 'pending'] }, utilizationAlertThreshold: { type: 'number', minimum: 0, maximum: 1 },
         alertWebhookUrl: { oneOf: [{ type: 'null' }, { type: 'string', format: 'uri' }],
           description: 'https:// URL of a public host, without user:password (the server may allow http:// or private targets); each delivery is in the audit log as webhook.delivered|refused|failed' },
         roleSeatTypes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Entra app-role value → seat type of the plan' },
-        roleSeatFallback: { type: 'boolean' } } },
+        roleSeatFallback: { type: 'boolean' },
+        extraUsage: { type: 'boolean', description: 'owners only (403 for admins), on plans whose catalog entry has the `extra_usage` feature (400 otherwise); returned at JIT login' } } },
       AuditEvent: { type: 'object', properties: {
         id: { type: 'string', format: 'uuid', description: 'random: says nothing about other events' }, at: { type: 'string' }, actor: { type: 'object' }, action: { type: 'string' },
         subjectType: nullable('string'), subjectId: nullable('string'), before: {}, after: {}, reason: {} } },

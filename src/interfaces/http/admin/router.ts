@@ -10,6 +10,7 @@ import { adminErrorHandler, adminUnauthorized, sendAdminError } from './errors.j
 import { handle, requireRole } from './middleware.js';
 import { seatRoutes } from './seats.js';
 import { memberRoutes } from './members.js';
+import { seatChangeRoutes } from './seat-changes.js';
 import { mappingRoutes } from './mappings.js';
 import { settingsRoutes } from './settings.js';
 import { auditRoutes } from './audit.js';
@@ -28,6 +29,7 @@ export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, l
   }));
   router.use(seatRoutes(ctx));
   router.use(memberRoutes(ctx));
+  router.use(seatChangeRoutes(ctx));
   router.use(mappingRoutes(ctx));
   router.use(settingsRoutes(ctx));
   router.use(auditRoutes(ctx));

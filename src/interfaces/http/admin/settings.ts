@@ -15,6 +15,7 @@ const patchBody = z.object({
   alertWebhookUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
   roleSeatTypes: z.record(z.string().min(1).max(256), z.string().min(1).max(64)).optional(),
   roleSeatFallback: z.boolean().optional(),
+  extraUsage: z.boolean().optional(),
 }).strict().refine((body) => Object.keys(body).length > 0, { message: 'send at least one setting to change' });
 
 export function settingsRoutes(ctx: ServiceContext): Router {
