@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_filter_indexes.js';
 import * as m0005 from './migrations/0005_email_trigram.js';
 import * as m0006 from './migrations/0006_credential_changes.js';
 import * as m0007 from './migrations/0007_email_keys.js';
+import * as m0011 from './migrations/0011_console_sessions.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_email_trigram': m0005,
   '0006_credential_changes': m0006,
   '0007_email_keys': m0007,
+  '0011_console_sessions': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
