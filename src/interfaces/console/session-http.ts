@@ -137,5 +137,7 @@ async function whoAmI(ctx: ServiceContext, principal: { orgId: string; memberId:
   return {
     orgId: org.id, orgName: org.name, plan: org.plan, billingMode: org.billingMode,
     memberId: principal.memberId, userName: member?.userName ?? null, role: principal.role,
+    // The service clock's date (days to renewal are counted from it).
+    today: ctx.now().toISOString().slice(0, 10),
   };
 }

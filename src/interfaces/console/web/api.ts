@@ -61,7 +61,7 @@ export const del = <T,>(path: string) => api<T>('DELETE', `/admin/v1${path}`);
 export interface Session {
   csrfToken: string; orgId: string; orgName: string; plan: string; billingMode: string;
   memberId: string | null; userName: string | null; role: 'primary_owner' | 'owner' | 'admin' | 'member' | null;
-  expiresAt: string; scimBaseUrl?: string; jitLoginUrl?: string;
+  expiresAt: string; today: string; scimBaseUrl?: string; jitLoginUrl?: string;
 }
 
 export const isOwner = (session: Session | null) => session?.role === 'owner' || session?.role === 'primary_owner';

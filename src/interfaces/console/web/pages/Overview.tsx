@@ -35,7 +35,7 @@ export function Overview({ session }: { session: Session }) {
   }
   if (org.data?.cancelAtTermEnd) attention.push({ text: `The subscription is cancelled: access ends on ${org.data.termEnd}`, to: owner ? '/billing' : '/' });
 
-  const daysLeft = org.data ? Math.ceil((Date.parse(`${org.data.termEnd}T00:00:00Z`) - Date.now()) / DAY) : 0;
+  const daysLeft = org.data ? Math.ceil((Date.parse(`${org.data.termEnd}T00:00:00Z`) - Date.parse(`${session.today}T00:00:00Z`)) / DAY) : 0;
 
   return (
     <Page title="Overview">
