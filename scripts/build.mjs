@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = process.env.SEATGATE_BUILD_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What the build reads: folders walked recursively, files taken when present. */
-export const BUILD_INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'vite.config.ts', 'vite.config.js', 'index.html'];
+export const BUILD_INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'vite.config.mjs'];
 /** What the build must have produced. */
 const BUILD_OUTPUTS = ['dist/src/main.js'];
 const RECORD = path.join(root, 'dist', '.build-inputs');

@@ -5,7 +5,7 @@ import { BillingError, proratePurchase } from '../domain/billing/index.js';
 import { toIsoDate } from '../domain/dates.js';
 import { invalidInput, notFound } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
-import type { SeatState } from '../domain/organization.js';
+import type { Role, SeatState } from '../domain/organization.js';
 import type { Actor } from '../storage/audit.js';
 import type { Db } from '../storage/database.js';
 import {
@@ -90,6 +90,9 @@ export function memberView(row: Omit<MemberDetailRow, 'sort_key'>): MemberView {
 export interface ListMembersInput {
   seatState?: SeatState;
   seatType?: string;
+  role?: Role;
+  source?: 'scim' | 'jit' | 'admin';
+  q?: string;
   limit: number;
   cursor?: string;
 }
@@ -105,7 +108,7 @@ function decodeCursor(cursor: string): string {
 }
 
 export async function listMembers(ctx: ServiceContext, orgId: string, input: ListMembersInput) {
-  const filter = { seatState: input.seatState, seatType: input.seatType };
+  const filter = { seatState: input.seatState, seatType: input.seatType, role: input.role, source: input.source, q: input.q };
   const afterUserName = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
   const rows = await listMembersPage(ctx.db, orgId, { ...filter, afterUserName, limit: input.limit + 1 });
   const page = rows.slice(0, input.limit);

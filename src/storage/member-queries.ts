@@ -1,8 +1,9 @@
 // Reading members for the admin API and finding them at JIT login. Every query is scoped by the
 // organization id.
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Database } from './schema.js';
 import type { Db } from './database.js';
-import type { SeatState } from '../domain/organization.js';
+import type { Role, SeatState } from '../domain/organization.js';
 
 const MEMBER_COLUMNS = [
   'id', 'user_name', 'external_id', 'active', 'role', 'role_source', 'source', 'seat_state', 'seat_type', 'seat_reason',
@@ -12,9 +13,34 @@ const MEMBER_COLUMNS = [
 export interface MemberListFilter {
   seatState?: SeatState;
   seatType?: string;
+  role?: Role;
+  source?: 'scim' | 'jit' | 'admin';
+  /** Search: a part of the userName or display name, or the exact externalId (case-insensitive). */
+  q?: string;
   /** Keyset: members whose lower(userName) sorts after this one. */
   afterUserName?: string;
   limit: number;
+}
+
+type MemberFilter = Omit<MemberListFilter, 'afterUserName' | 'limit'>;
+
+/** The WHERE shared by a page and its count. */
+function applyMemberFilter<Q extends SelectQueryBuilder<Database, 'members', object>>(query: Q, filter: MemberFilter): Q {
+  let q = query;
+  if (filter.seatState) q = q.where('seat_state', '=', filter.seatState) as Q;
+  if (filter.seatType) q = q.where('seat_type', '=', filter.seatType) as Q;
+  if (filter.role) q = q.where('role', '=', filter.role) as Q;
+  if (filter.source) q = q.where('source', '=', filter.source) as Q;
+  if (filter.q) {
+    const needle = filter.q.toLowerCase();
+    const like = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) => eb.or([
+      eb(sql`lower(user_name)`, 'like', like),
+      eb(sql`lower(coalesce(attributes ->> 'displayName', ''))`, 'like', like),
+      eb(sql`lower(external_id)`, '=', needle),
+    ])) as Q;
+  }
+  return q;
 }
 
 /** A page of members in lower(userName) order (unique per organization, so the order is stable). */
@@ -22,17 +48,15 @@ export async function listMembersPage(db: Db, orgId: string, filter: MemberListF
   let query = db.selectFrom('members').select(MEMBER_COLUMNS)
     .select(sql<string>`lower(user_name)`.as('sort_key'))
     .where('org_id', '=', orgId);
-  if (filter.seatState) query = query.where('seat_state', '=', filter.seatState);
-  if (filter.seatType) query = query.where('seat_type', '=', filter.seatType);
+  query = applyMemberFilter(query, filter);
   if (filter.afterUserName !== undefined) query = query.where(sql`lower(user_name)`, '>', filter.afterUserName);
   return query.orderBy(sql`lower(user_name)`).limit(filter.limit).execute();
 }
 
 /** How many members match the filter (the same WHERE as the page, without the keyset). */
-export async function countMembers(db: Db, orgId: string, filter: Omit<MemberListFilter, 'afterUserName' | 'limit'>): Promise<number> {
+export async function countMembers(db: Db, orgId: string, filter: MemberFilter): Promise<number> {
   let query = db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId);
-  if (filter.seatState) query = query.where('seat_state', '=', filter.seatState);
-  if (filter.seatType) query = query.where('seat_type', '=', filter.seatType);
+  query = applyMemberFilter(query, filter);
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 

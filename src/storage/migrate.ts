@@ -15,6 +15,7 @@ import * as m0008 from './migrations/0008_trust.js';
 import * as m0013 from './migrations/0013_json_depth.js';
 import * as m0009 from './migrations/0009_external_id_not_unique.js';
 import * as m0010 from './migrations/0010_access.js';
+import * as m0011 from './migrations/0011_console_sessions.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_json_depth': m0013,
   '0009_external_id_not_unique': m0009,
   '0010_access': m0010,
+  '0011_console_sessions': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

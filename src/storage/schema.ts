@@ -173,6 +173,18 @@ export interface SeatAlertStateTable {
   rearmed_at: Timestamp | null;
 }
 
+export interface ConsoleSessionsTable {
+  org_id: string;
+  id: Generated<string>;
+  secret_hash: string;
+  credential_id: string;
+  sealed_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   seat_allocations: SeatAllocationsTable;
@@ -187,4 +199,5 @@ export interface Database {
   seat_reductions: SeatReductionsTable;
   seat_alert_state: SeatAlertStateTable;
   removed_members: RemovedMembersTable;
+  console_sessions: ConsoleSessionsTable;
 }

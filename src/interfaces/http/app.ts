@@ -10,6 +10,8 @@ import { requestObservability } from './observability.js';
 import { adminRouter } from './admin/router.js';
 import { jitRouter } from './jit/router.js';
 import { scimRouter } from './scim/router.js';
+import { consoleRouter } from '../console/router.js';
+import { consoleSessionAuth } from '../console/session-http.js';
 
 export interface AppDependencies {
   ctx: ServiceContext;
@@ -26,7 +28,11 @@ export function createApp({ ctx, config, logger, metrics }: AppDependencies): ex
   app.use(healthRoutes(ctx, metrics));
   const requireBearer = createAuthenticator(ctx);
   app.use('/scim/v2', scimRouter(ctx, config, requireBearer, logger));
+  // The console's session is accepted on /admin/v1 in place of a bearer (decision 0007).
+  app.use('/admin/v1', consoleSessionAuth(ctx));
   app.use('/admin/v1', adminRouter(ctx, requireBearer, logger));
+  app.use('/console', consoleRouter(ctx, config, logger));
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
   app.use('/jit/v1', jitRouter(ctx, requireBearer, logger));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such endpoint' } });

@@ -2,7 +2,7 @@
 // a role, remove from the organization.
 import { Router } from 'express';
 import { z } from 'zod';
-import { SEAT_STATES } from '../../../domain/organization.js';
+import { ROLES, SEAT_STATES } from '../../../domain/organization.js';
 import type { ServiceContext } from '../../../services/context.js';
 import { assignSeat, getMember, listMembers } from '../../../services/admin-members.js';
 import { changeRole } from '../../../services/access/roles.js';
@@ -15,6 +15,9 @@ import { parseInput } from './validation.js';
 const listQuery = z.object({
   seatState: z.enum(SEAT_STATES).optional(),
   seatType: z.string().min(1).max(64).optional(),
+  role: z.enum(ROLES).optional(),
+  source: z.enum(['scim', 'jit', 'admin']).optional(),
+  q: z.string().trim().max(200).optional().transform((value) => value || undefined),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().min(1).max(2048).optional(),
 }).strict();

@@ -47,8 +47,12 @@ export const openApiDocument = {
         parameters: [
           { name: 'seatState', in: 'query', schema: { type: 'string', enum: ['assigned', 'unassigned', 'pending', 'inactive'] } },
           { name: 'seatType', in: 'query', schema: { type: 'string' } },
+          { name: 'role', in: 'query', schema: { type: 'string', enum: ['primary_owner', 'owner', 'admin', 'member'] } },
+          { name: 'source', in: 'query', schema: { type: 'string', enum: ['scim', 'jit', 'admin'] } },
+          { name: 'q', in: 'query', description: 'search: part of the userName or display name, or the exact externalId (case-insensitive)',
+            schema: { type: 'string', maxLength: 200 } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
-          { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: { type: 'string' } },
+          { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page (with the same filters)', schema: { type: 'string' } },
         ],
         responses: {
           200: json({ type: 'object', required: ['members', 'total', 'nextCursor'], properties: {
@@ -275,6 +279,28 @@ export const openApiDocument = {
       post: { summary: 'Undo a cancellation before the term ends (owners)', operationId: 'resumeSubscription',
         responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(400, 401, 403) } },
     },
+    // Identity-provider credentials (issue 12): SCIM tokens and JIT hook secrets, shown once.
+    '/credentials': {
+      get: { summary: 'SCIM tokens and JIT hook secrets (never the secrets), and when the IdP last used one', operationId: 'listCredentials',
+        description: '`lastRequest.scim` / `.jit`: the latest use of any such credential, recorded at most once a minute per credential.',
+        responses: { 200: json({ type: 'object', properties: {
+          credentials: { type: 'array', items: ref('Credential') },
+          lastRequest: { type: 'object', properties: { scim: nullable('string'), jit: nullable('string') } } } }, 'credentials'), ...errors(401, 403) } },
+      post: { summary: 'Create a SCIM token or JIT hook secret; the secret is in this answer only', operationId: 'createCredential',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['kind'], additionalProperties: false, properties: {
+          kind: { type: 'string', enum: ['scim', 'jit'] }, label: { type: 'string', maxLength: 200 } } } } } },
+        responses: { 201: json(ref('IssuedCredential'), 'created (audited `credential.created`)'), ...errors(400, 401, 403) } },
+    },
+    '/credentials/{id}/rotate': {
+      post: { summary: 'Replace a SCIM token or JIT secret: a new secret, and the old one revoked in the same transaction', operationId: 'rotateCredential',
+        parameters: [idParam('credential')],
+        responses: { 201: json({ allOf: [ref('IssuedCredential'), { type: 'object', properties: { replaced: { type: 'string' } } }] }, 'the new credential (audited `credential.rotated`)'),
+          ...errors(401, 403, 404) } },
+    },
+    '/credentials/{id}': {
+      delete: { summary: 'Revoke a SCIM token or JIT secret (at once, in every server process)', operationId: 'revokeCredential',
+        parameters: [idParam('credential')], responses: { 204: { description: 'revoked (audited `credential.revoked`)' }, ...errors(401, 403, 404) } },
+    },
     '/openapi.json': {
       get: { summary: 'This document', operationId: 'getOpenApi', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1'), ...errors(401, 403) } },
     },
@@ -289,6 +315,12 @@ export const openApiDocument = {
       E409: json(ref('Error'), 'conflict (e.g. a mapping for this IdP group already exists; `transfer_ownership_first`)'),
     },
     schemas: {
+      Credential: { type: 'object', properties: {
+        id: { type: 'string' }, kind: { type: 'string', enum: ['scim', 'jit'] }, label: { type: 'string' },
+        prefix: { type: 'string', description: 'the first characters of the secret, to recognise it' },
+        createdAt: { type: 'string' }, lastUsedAt: nullable('string'), revokedAt: nullable('string') } },
+      IssuedCredential: { allOf: [ref('Credential'), { type: 'object', required: ['token'], properties: {
+        token: { type: 'string', description: 'the secret, shown this once (stored only as a hash)' } } }] },
       SeatQuantity: { type: 'object', required: ['seatType', 'quantity'], additionalProperties: false, properties: {
         seatType: { type: 'string' }, quantity: { type: 'integer', minimum: 1 } } },
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: {

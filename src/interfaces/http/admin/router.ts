@@ -16,12 +16,15 @@ import { settingsRoutes } from './settings.js';
 import { auditRoutes } from './audit.js';
 import { openApiRoutes } from './openapi.js';
 import { billingRoutes } from './billing.js';
+import { credentialRoutes } from './credentials.js';
 
 export { handle, requireRole } from './middleware.js';
 
 export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, logger: Logger): Router {
   const router = Router();
-  router.use(requireBearer('admin', adminUnauthorized));
+  // A console session (src/interfaces/console/session-http.ts) has already set the principal.
+  const bearer = requireBearer('admin', adminUnauthorized);
+  router.use((req, res, next) => (res.locals.principal ? next() : bearer(req, res, next)));
   router.use(jsonInput({ limit: '1mb' }));
 
   router.get('/organization', requireRole('admin'), handle(async (_req, res) => {
@@ -35,6 +38,7 @@ export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, l
   router.use(auditRoutes(ctx));
   router.use(openApiRoutes());
   router.use(billingRoutes(ctx));
+  router.use(credentialRoutes(ctx));
 
   router.use((_req, res) => sendAdminError(res, 404, 'not_found', 'no such admin endpoint'));
   router.use(adminErrorHandler(logger));

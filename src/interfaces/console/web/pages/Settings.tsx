@@ -1,0 +1,60 @@
+// Settings: what the gate does when no seat is free, the utilization alert, extra usage.
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError, get, isOwner, patch, type Session } from '../api';
+import { ErrorBox, Field, Loading, Page, toApiError, useLoad } from '../ui';
+
+interface SettingsDoc { onNoSeat: 'block' | 'pending'; utilizationAlertThreshold: number; alertWebhookUrl: string | null; extraUsage?: boolean; roleSeatTypes: Record<string, string>; roleSeatFallback: boolean }
+
+export function Settings({ session }: { session: Session }) {
+  const loaded = useLoad(() => get<SettingsDoc>('/settings'), []);
+  const [form, setForm] = useState<{ onNoSeat: string; threshold: string; webhook: string; extraUsage: boolean }>();
+  const [error, setError] = useState<ApiError>();
+  const [saved, setSaved] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (loaded.data) setForm({ onNoSeat: loaded.data.onNoSeat, threshold: String(Math.round(loaded.data.utilizationAlertThreshold * 100)), webhook: loaded.data.alertWebhookUrl ?? '', extraUsage: Boolean(loaded.data.extraUsage) });
+  }, [loaded.data]);
+  if (loaded.error) return <Page title="Settings"><ErrorBox error={loaded.error} title="Settings could not be loaded" /></Page>;
+  if (!form || !loaded.data) return <Page title="Settings"><Loading what="settings" /></Page>;
+  const hasExtraUsage = loaded.data.extraUsage !== undefined;
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true); setError(undefined); setSaved(undefined);
+    const body: Record<string, unknown> = {
+      onNoSeat: form.onNoSeat, utilizationAlertThreshold: Number(form.threshold) / 100, alertWebhookUrl: form.webhook.trim() || null,
+    };
+    if (hasExtraUsage && isOwner(session) && form.extraUsage !== loaded.data!.extraUsage) body.extraUsage = form.extraUsage;
+    try {
+      const result = await patch<SettingsDoc & { servedPending: number }>('/settings', body);
+      setSaved(`Saved.${result.servedPending ? ` ${result.servedPending} pending member(s) got a seat.` : ''}`);
+      loaded.reload();
+    } catch (e) { setError(toApiError(e)); } finally { setBusy(false); }
+  };
+  return (
+    <Page title="Settings">
+      <form onSubmit={save} className="settings">
+        <fieldset>
+          <legend>When a member should get a seat and none is free</legend>
+          <div className="check"><input type="radio" id="ons-block" name="onNoSeat" checked={form.onNoSeat === 'block'} onChange={() => setForm({ ...form, onNoSeat: 'block' })} />
+            <label htmlFor="ons-block">Refuse (the IdP gets a 403 that says an owner must buy seats)</label></div>
+          <div className="check"><input type="radio" id="ons-pending" name="onNoSeat" checked={form.onNoSeat === 'pending'} onChange={() => setForm({ ...form, onNoSeat: 'pending' })} />
+            <label htmlFor="ons-pending">Create the member as pending; seats go to pending members first come, first served</label></div>
+        </fieldset>
+        <Field label="Utilization alert threshold (%)" hint="An alert (log, metric and webhook) when a seat type's use reaches this">{(id, hint) => (
+          <input id={id} aria-describedby={hint} type="number" min={0} max={100} step={1} value={form.threshold} onChange={(e) => setForm({ ...form, threshold: e.target.value })} />)}</Field>
+        <Field label="Alert webhook URL (optional)" hint="Receives a JSON POST on each alert">{(id, hint) => (
+          <input id={id} aria-describedby={hint} type="url" placeholder="https://…" value={form.webhook} onChange={(e) => setForm({ ...form, webhook: e.target.value })} />)}</Field>
+        {hasExtraUsage && (
+          <div className="check">
+            <input id="extra-usage" type="checkbox" disabled={!isOwner(session)} checked={form.extraUsage} onChange={(e) => setForm({ ...form, extraUsage: e.target.checked })} />
+            <label htmlFor="extra-usage">Extra usage beyond the seat limits{isOwner(session) ? '' : ' (owners change this)'}</label>
+          </div>
+        )}
+        <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save settings'}</button>
+      </form>
+      <ErrorBox error={error} title="The settings were refused" />
+      {saved && <p role="status" className="ok">{saved}</p>}
+    </Page>
+  );
+}
