@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PlanCatalog } from './domain/plans.js';
 import { isValidAllowEntry } from './domain/webhook-target.js';
+import { parseConnectionString } from './storage/connection-string.js';
 
 /** The package root, whether running from src/ (tests) or dist/src/ (built). */
 export const PACKAGE_ROOT = (() => {
@@ -26,13 +27,14 @@ function existsPackageJson(dir: string): boolean {
   }
 }
 
-const postgresUrl = z.string().refine((value) => {
+// libpq's form, several hosts and target_session_attrs included (decision 0006).
+const postgresUrl = z.string().superRefine((value, ctx) => {
   try {
-    return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
+    parseConnectionString(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
   }
-}, 'must be a postgres:// or postgresql:// URL');
+});
 
 const httpUrl = z.string().refine((value) => {
   try {

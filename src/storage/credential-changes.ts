@@ -2,7 +2,8 @@
 // (migration 0006), and reconnects when that connection is lost. Between a loss and the next
 // LISTEN, changes may be missed: the handlers are told both, so that a cache is only trusted
 // while listening.
-import pg from 'pg';
+import type pg from 'pg';
+import { connectDedicated } from './database.js';
 import type { Logger } from '../observability/logger.js';
 
 export const CREDENTIAL_CHANNEL = 'seatgate_credentials';
@@ -25,10 +26,23 @@ export function listenForCredentialChanges(
   let current: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
 
+  let lostAt: number | undefined;
   const connect = async () => {
     retry = undefined;
     if (stopped) return;
-    const client = new pg.Client(pool.options);
+    let client: pg.Client;
+    try {
+      // To the host the pool would use: after a failover, the new primary (decision 0006).
+      client = await connectDedicated(pool);
+    } catch (error) {
+      handlers.onLost();
+      schedule(error);
+      return;
+    }
+    if (stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
     current = client;
     let gone = false;
     const lose = (error?: unknown) => {
@@ -36,10 +50,7 @@ export function listenForCredentialChanges(
       gone = true;
       handlers.onLost();
       client.end().catch(() => {});
-      if (stopped) return;
-      logger.warn('credential change listener lost its connection; retrying', { error: String(error ?? 'connection ended') });
-      retry = setTimeout(() => void connect(), retryMs);
-      retry.unref();
+      if (!stopped) schedule(error);
     };
     client.on('notification', (message) => {
       if (message.channel === CREDENTIAL_CHANNEL && message.payload) handlers.onChange(message.payload);
@@ -47,12 +58,24 @@ export function listenForCredentialChanges(
     client.on('error', lose);
     client.on('end', () => lose());
     try {
-      await client.connect();
       await client.query(`listen ${CREDENTIAL_CHANNEL}`);
-      if (!gone) handlers.onListening();
+      if (gone) return;
+      handlers.onListening();
+      if (lostAt !== undefined) {
+        logger.info('credential change listener listening again', { afterMs: Date.now() - lostAt });
+        lostAt = undefined;
+      }
     } catch (error) {
       lose(error);
     }
+  };
+  const schedule = (error: unknown) => {
+    if (lostAt === undefined) {
+      lostAt = Date.now();
+      logger.warn('credential change listener lost its connection; retrying', { error: String(error ?? 'connection ended') });
+    }
+    retry = setTimeout(() => void connect(), retryMs);
+    retry.unref();
   };
   void connect();
 

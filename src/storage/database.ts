@@ -1,6 +1,7 @@
 // The connection pool and the Kysely instance. Kysely is used only under src/storage.
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { parseConnectionString, type ParsedConnectionString, type PostgresTarget } from './connection-string.js';
 import type { Database } from './schema.js';
 
 // DATE stays an ISO string (no time zone shifts); BIGINT becomes a number (money in minor
@@ -21,12 +22,150 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(url: string, poolSize = 10): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'seatgate' });
+export interface DatabaseOptions {
+  /**
+   * With several hosts: how long a connection attempt goes on trying them (a failover in
+   * progress) before the error is given to the caller.
+   */
+  failoverWaitMs?: number;
+}
+
+/** pg_auto_failover promotes in seconds once it notices a failure (docs/operations.md). */
+const DEFAULT_FAILOVER_WAIT_MS = 20_000;
+/** Per host, when the URL names several and no connect_timeout: a dead machine must not stall. */
+const MULTI_HOST_CONNECT_TIMEOUT_MS = 5_000;
+const ROUND_PAUSE_MS = 200;
+
+/** The host new connections go to: the last one that worked, or the next after a failure. */
+class HostLocator {
+  private index = 0;
+  constructor(private readonly parsed: ParsedConnectionString, private readonly url: string) {}
+
+  get count(): number { return Math.max(this.parsed.targets.length, 1); }
+  get current(): PostgresTarget | undefined { return this.parsed.targets[this.index]; }
+
+  /** The URL of the current host; the caller's own URL when it names at most one host. */
+  currentUrl(): string {
+    const target = this.current;
+    return target && this.parsed.targets.length > 1 ? this.parsed.urlFor(target) : this.url;
+  }
+
+  /** `target` failed: move on, unless a concurrent failure already did. */
+  failed(target: PostgresTarget | undefined): void {
+    if (target === this.current) this.index = (this.index + 1) % this.count;
+  }
+}
+
+class ReadOnlyServerError extends Error {}
+
+/**
+ * A pg.Pool over a libpq-style connection string (decision 0006): new connections go to the
+ * host that last worked, every new one is checked to accept writes when the URL asks for
+ * `target_session_attrs=read-write`, and a failed or read-only host sends the attempt on to the
+ * next host, round after round, until one answers or the failover wait is over. Connections that
+ * break are dropped by pg.Pool itself (an idle one on its error, a busy one on release).
+ */
+export class FailoverPool extends pg.Pool {
+  private readonly verified = new WeakSet<pg.ClientBase>();
+
+  constructor(
+    private readonly locator: HostLocator,
+    private readonly readWrite: boolean,
+    private readonly waitMs: number,
+    config: pg.PoolConfig,
+  ) {
+    super({
+      ...config,
+      // pg.Pool makes its connections with `new Client(options)`: each to the current host.
+      Client: class extends pg.Client {
+        constructor(options?: pg.ClientConfig) { super({ ...options, connectionString: locator.currentUrl() }); }
+      },
+    });
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void): void;
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void,
+  ): Promise<pg.PoolClient> | void {
+    const connected = this.withFailover(async () => {
+      const client = await super.connect();
+      try {
+        await this.verify(client);
+      } catch (error) {
+        client.release(error as Error); // an error removes it from the pool
+        throw error;
+      }
+      return client;
+    });
+    if (!callback) return connected;
+    connected.then((client) => callback(undefined, client, client.release), (error: Error) => callback(error, undefined, () => {}));
+  }
+
+  /** A connection outside the pool (LISTEN), to the same writable host. */
+  connectDedicated(): Promise<pg.Client> {
+    return this.withFailover(async () => {
+      const client = new pg.Client({ ...this.options, connectionString: this.locator.currentUrl() });
+      client.on('error', () => {}); // until the caller attaches its own
+      try {
+        await client.connect();
+        await this.verify(client);
+      } catch (error) {
+        await client.end().catch(() => {});
+        throw error;
+      }
+      return client;
+    });
+  }
+
+  private async verify(client: pg.ClientBase): Promise<void> {
+    if (!this.readWrite || this.verified.has(client)) return;
+    // As libpq does for read-write: a standby, or a primary being promoted or demoted, says on.
+    const { rows } = await client.query<{ transaction_read_only: string }>('show transaction_read_only');
+    if (rows[0]?.transaction_read_only !== 'off') throw new ReadOnlyServerError('the server accepts only read-only sessions');
+    this.verified.add(client);
+  }
+
+  private async withFailover<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.waitMs;
+    for (let failures = 1; ; failures += 1) {
+      const target = this.locator.current;
+      try {
+        return await attempt();
+      } catch (error) {
+        if (this.ending) throw error;
+        this.locator.failed(target);
+        if (Date.now() >= deadline) throw error;
+        // Every host once, then a pause: the standby is being promoted.
+        if (failures % this.locator.count === 0) await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
+      }
+    }
+  }
+}
+
+export function openDatabase(url: string, poolSize = 10, options: DatabaseOptions = {}): DatabaseHandle {
+  const parsed = parseConnectionString(url);
+  const multiHost = parsed.targets.length > 1;
+  const pool = new FailoverPool(
+    new HostLocator(parsed, url),
+    parsed.targetSessionAttrs === 'read-write',
+    multiHost ? options.failoverWaitMs ?? DEFAULT_FAILOVER_WAIT_MS : 0,
+    {
+      max: poolSize, types, application_name: 'seatgate', keepAlive: true,
+      connectionTimeoutMillis: parsed.connectTimeoutMs ?? (multiHost ? MULTI_HOST_CONNECT_TIMEOUT_MS : undefined),
+    },
+  );
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
+}
+
+/** A connection of its own (LISTEN) to the database behind `pool`, as the pool would choose. */
+export function connectDedicated(pool: pg.Pool): Promise<pg.Client> {
+  if (pool instanceof FailoverPool) return pool.connectDedicated();
+  const client = new pg.Client(pool.options);
+  return client.connect().then(() => client);
 }
 
 /** A round trip to the database (readiness probe). */
