@@ -10,12 +10,16 @@ export interface ServerProcess {
   exited(): Promise<number | null>;
 }
 
-export function startServerProcess(env: Record<string, string | undefined>, port: number): ServerProcess {
+/** `terminal`: run under util-linux `script`, so that the server's stdout is a pseudo-terminal. */
+export function startServerProcess(env: Record<string, string | undefined>, port: number, options: { terminal?: boolean } = {}): ServerProcess {
   const childEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1' })) {
     if (value !== undefined) childEnv[key] = value;
   }
-  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const main = path.resolve('dist/src/main.js');
+  const child = options.terminal
+    ? spawn('script', ['-qfec', `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)}`, '/dev/null'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [main], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => { output += String(chunk); });
   child.stderr?.on('data', (chunk) => { output += String(chunk); });
