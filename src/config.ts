@@ -44,6 +44,13 @@ const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an http:// or https:// URL');
 
+/** true, false or "auto"; the environment variable is text ("true", "false", "auto", "1", "0"). */
+const demoSetting = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const text = value.trim().toLowerCase();
+  return ['true', '1', 'yes'].includes(text) ? true : ['false', '0', 'no'].includes(text) ? false : text;
+}, z.union([z.boolean(), z.literal('auto')], { error: 'must be true, false or "auto"' }));
+
 const configSchema = z.object({
   server: z.object({
     host: z.string().min(1),
@@ -66,9 +73,19 @@ const configSchema = z.object({
   log: z.object({
     level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   }),
-  demo: z.object({ enabled: z.boolean() }),
-  /** Requests per minute per SCIM token; generous enough for an initial sync of 100,000 users. */
+  /**
+   * The demo organization on an empty database: true, false, or "auto" (the default): only when
+   * stdout is a terminal and NODE_ENV is not "production" — the quick start in a terminal prints
+   * its tokens; a server under Docker or systemd, whose stdout is the log, never does.
+   */
+  demo: z.object({ enabled: demoSetting }),
+  /**
+   * Requests per minute per token, counted per process (see docs/security.md). SCIM's is generous
+   * enough for an initial sync of 100,000 users.
+   */
   scim: z.object({ rateLimitPerMinute: z.number().int().min(1) }).default({ rateLimitPerMinute: 6000 }),
+  admin: z.object({ rateLimitPerMinute: z.number().int().min(1) }).default({ rateLimitPerMinute: 600 }),
+  jit: z.object({ rateLimitPerMinute: z.number().int().min(1) }).default({ rateLimitPerMinute: 6000 }),
   // Seconds between the server's renewal checks (0 = never; renew with the CLI instead).
   billing: z.object({ renewalCheckSeconds: z.number().int().min(0).max(86_400) }).default({ renewalCheckSeconds: 300 }),
   // The organizations' alert webhooks (decision 0010): public https targets only, unless allowed.

@@ -63,14 +63,38 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether this start may create a demo organization on an empty database (and print its working
+ * tokens on stdout): when configured so (`demo.enabled: true`), or, by default ("auto"), only in
+ * an interactive run — stdout a terminal and NODE_ENV not "production". Under Docker or systemd
+ * stdout is the log stream, and tokens printed there would be readable by whoever reads logs.
+ */
+export function demoWanted(config: Config, env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal = Boolean(process.stdout.isTTY)): boolean {
+  if (config.demo.enabled !== 'auto') return config.demo.enabled;
+  return stdoutIsTerminal && env.NODE_ENV !== 'production';
+}
+
+/** Settings that are valid but unsafe in production, said once at start. */
+export function startupWarnings(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
+  const warnings: string[] = [];
+  if (env.NODE_ENV === 'production' && !config.server.publicUrl) {
+    warnings.push('server.publicUrl (SEATGATE_PUBLIC_URL) is not set: SCIM locations are built from '
+      + (config.server.trustProxy ? 'the Host and X-Forwarded-* headers of the proxy' : 'the address the server listens on, which clients may not reach')
+      + '; set it to the base URL clients use');
+  }
+  return warnings;
+}
+
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   let demo: CreatedOrganization | undefined;
+  const wantsDemo = demoWanted(config);
   const { timeoutMs: webhookTimeoutMs, ...webhookPolicy } = config.alerts.webhook;
   const context = (handle: DatabaseHandle): ServiceContext => ({ db: handle.db, plans: config.plans, now: () => new Date(), webhookPolicy });
   // The demo organization is created under the start-up lock, so that of two servers started at
   // once on an empty database exactly one creates (and prints) it.
   const connection = await connectDatabase(config, logger, async (handle) => {
-    if (config.demo.enabled && (await countOrganizations(handle.db)) === 0) {
+    if (wantsDemo && (await countOrganizations(handle.db)) === 0) {
       demo = await createOrganization(context(handle), {
         name: 'Demo organization', plan: 'team', seats: { premium: 5, standard: 20 },
         prices: { premium: 3000, standard: 2500 }, ownerEmail: 'owner@demo.invalid',

@@ -38,7 +38,7 @@ async function until(check: () => boolean, ms = 15_000): Promise<boolean> {
 }
 
 async function start(env: Record<string, string | undefined>, where?: string): Promise<ServerProcess> {
-  const server = startServerProcess(env, await freePort(), where);
+  const server = startServerProcess(env, await freePort(), { where });
   running.push(server);
   await server.ready(90_000);
   return server;

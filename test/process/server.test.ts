@@ -95,6 +95,46 @@ describe('two servers started at once on one empty external database', () => {
   });
 });
 
+describe('the first start on an empty database, by default (demo.enabled "auto")', () => {
+  const adminUrl = process.env.SEATGATE_TEST_ADMIN_URL!;
+  const names = [uniqueDatabaseName('nodemo'), uniqueDatabaseName('ttydemo')];
+  afterAll(() => Promise.all(names.map((name) => dropDatabase(adminUrl, name))));
+  const organizations = async (url: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query('select count(*)::int as n from organizations')).rows[0].n as number;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('in production with stdout not a terminal (Docker, systemd): no demo organization, no token on stdout, a publicUrl warning', async () => {
+    const url = await createDatabase(adminUrl, names[0]!);
+    const server = startServerProcess({ DATABASE_URL: url, SEATGATE_DEMO: undefined, SEATGATE_PUBLIC_URL: undefined }, await freePort());
+    running.push(server);
+    await server.ready();
+    expect(server.output()).not.toMatch(/token|secret/i);
+    expect(server.output()).toContain('server.publicUrl (SEATGATE_PUBLIC_URL) is not set');
+    expect(await organizations(url)).toBe(0);
+    server.child.kill('SIGTERM');
+    await server.exited();
+  });
+
+  it('in a terminal (npm start of the quick start): the demo organization and its tokens', async () => {
+    const url = await createDatabase(adminUrl, names[1]!);
+    // `script` gives the server a pseudo-terminal as stdout, as a shell would.
+    const server = startServerProcess({ DATABASE_URL: url, SEATGATE_DEMO: undefined, NODE_ENV: 'development' }, await freePort(), { terminal: true });
+    running.push(server);
+    await server.ready();
+    for (let i = 0; i < 100 && !server.output().includes('Admin token'); i += 1) await new Promise((r) => setTimeout(r, 50));
+    const adminToken = printedSecret(server.output(), 'Admin token');
+    expect((await organization(server.port, adminToken)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    await server.exited();
+  });
+});
+
 describe('a bundled PostgreSQL port already taken', () => {
   const dataDir = path.resolve(`data/process-port-${process.pid}-${Date.now()}`);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

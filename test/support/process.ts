@@ -10,12 +10,18 @@ export interface ServerProcess {
   exited(): Promise<number | null>;
 }
 
-/** `where`: another copy of seatgate to run (its folder: dist/src/main.js inside, the working directory). */
-export function startServerProcess(env: Record<string, string | undefined>, port: number, where?: string): ServerProcess {
+/**
+ * `where`: another copy of seatgate to run (its folder: dist/src/main.js inside, the working directory).
+ * `terminal`: run under util-linux `script`, so that the server's stdout is a pseudo-terminal.
+ */
+export function startServerProcess(
+  env: Record<string, string | undefined>, port: number, options: { where?: string; terminal?: boolean } = {},
+): ServerProcess {
   const childEnv = environment({ NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1' });
-  const child = spawn(process.execPath, [path.resolve(where ?? '.', 'dist/src/main.js')], {
-    env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: where,
-  });
+  const main = path.resolve(options.where ?? '.', 'dist/src/main.js');
+  const child = options.terminal
+    ? spawn('script', ['-qfec', `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)}`, '/dev/null'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.where })
+    : spawn(process.execPath, [main], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.where });
   let output = '';
   child.stdout?.on('data', (chunk) => { output += String(chunk); });
   child.stderr?.on('data', (chunk) => { output += String(chunk); });

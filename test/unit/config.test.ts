@@ -30,3 +30,31 @@ describe('configuration', () => {
     expect(() => validateConfig({ ...valid, ...override })).toThrow(message);
   });
 });
+
+describe('first-start demo organization and production warnings', () => {
+  it('demo.enabled is true, false or "auto" (also from the environment\'s text)', () => {
+    for (const [value, parsed] of [[true, true], ['true', true], ['1', true], [false, false], ['false', false], ['0', false], ['auto', 'auto'], ['AUTO', 'auto']] as const) {
+      expect(validateConfig({ ...valid, demo: { enabled: value } }).demo.enabled).toBe(parsed);
+    }
+    expect(() => validateConfig({ ...valid, demo: { enabled: 'sometimes' } })).toThrow(/demo\.enabled/);
+  });
+
+  it('"auto" creates the demo only in an interactive run outside production', async () => {
+    const { demoWanted } = await import('../../src/server.js');
+    const auto = validateConfig({ ...valid, demo: { enabled: 'auto' } });
+    expect(demoWanted(auto, {}, true)).toBe(true); // npm start in a terminal
+    expect(demoWanted(auto, { NODE_ENV: 'development' }, true)).toBe(true);
+    expect(demoWanted(auto, {}, false)).toBe(false); // Docker, systemd: stdout is the log
+    expect(demoWanted(auto, { NODE_ENV: 'production' }, true)).toBe(false);
+    expect(demoWanted(validateConfig({ ...valid, demo: { enabled: true } }), { NODE_ENV: 'production' }, false)).toBe(true);
+    expect(demoWanted(validateConfig({ ...valid, demo: { enabled: false } }), {}, true)).toBe(false);
+  });
+
+  it('warns in production when publicUrl is unset', async () => {
+    const { startupWarnings } = await import('../../src/server.js');
+    const config = validateConfig(valid);
+    expect(startupWarnings(config, { NODE_ENV: 'production' })).toEqual([expect.stringMatching(/server\.publicUrl \(SEATGATE_PUBLIC_URL\) is not set/)]);
+    expect(startupWarnings(config, {})).toEqual([]);
+    expect(startupWarnings(validateConfig({ ...valid, server: { ...valid.server, publicUrl: 'https://x.example' } }), { NODE_ENV: 'production' })).toEqual([]);
+  });
+});

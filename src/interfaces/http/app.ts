@@ -26,7 +26,9 @@ export function createApp({ ctx, config, logger, metrics }: AppDependencies): ex
   app.set('trust proxy', config.server.trustProxy);
   app.use(requestObservability(logger, metrics));
   app.use(healthRoutes(ctx, metrics));
-  const requireBearer = createAuthenticator(ctx);
+  const requireBearer = createAuthenticator(ctx, {
+    scim: config.scim.rateLimitPerMinute, admin: config.admin.rateLimitPerMinute, jit: config.jit.rateLimitPerMinute,
+  });
   app.use('/scim/v2', scimRouter(ctx, config, requireBearer, logger));
   // The console's session is accepted on /admin/v1 in place of a bearer (decision 0007).
   app.use('/admin/v1', consoleSessionAuth(ctx));

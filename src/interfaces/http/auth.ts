@@ -1,7 +1,9 @@
 // Every bearer credential goes through passport + passport-http-bearer. Each interface gets its
 // own strategy (a SCIM token never opens the admin API, and so on) and answers failures in its
-// own format.
+// own format. Here, in one place for every interface: tokens only from the Authorization header,
+// and a rate limit per authenticated credential.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import passport from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { CredentialKind } from '../../domain/credentials.js';
@@ -9,18 +11,27 @@ import { authenticate, type Principal } from '../../services/credentials.js';
 import type { ServiceContext } from '../../services/context.js';
 
 /**
- * How an interface answers a request without a valid credential, in its own format: 401 unless
- * `problem` says otherwise (400 for a malformed request, RFC 6750 §3.1 "invalid_request").
+ * How an interface answers a request that gets no further, in its own format: 401 (no valid
+ * credential) unless `problem` says otherwise — 400 for a token outside the header (RFC 6750
+ * §3.1 "invalid_request"), 429 when the credential is over its rate limit. `authFailureHeaders`
+ * sets the headers that go with each.
  */
 export type AuthFailure = (req: Request, res: Response, problem?: AuthProblem) => void;
-export interface AuthProblem { status: 400; message: string }
+export type AuthProblem = { status: 400; message: string } | { status: 429; message: string; retryAfterSeconds: number };
 
-/** The `WWW-Authenticate` value of a failure (RFC 6750 §3). */
-export function bearerChallenge(realm: string, problem?: AuthProblem): string {
+/** `WWW-Authenticate` (RFC 6750 §3) for 400 and 401, `Retry-After` for 429. */
+export function authFailureHeaders(res: Response, realm: string, problem?: AuthProblem): void {
+  if (problem?.status === 429) {
+    res.setHeader('Retry-After', String(problem.retryAfterSeconds));
+    return;
+  }
   // Header values are ASCII: the description is the message without anything else.
   const description = problem?.message.replace(/[^\x20-\x7e]|["\\]/g, '').replace(/\s+/g, ' ').trim();
-  return problem ? `Bearer realm="${realm}", error="invalid_request", error_description="${description}"` : `Bearer realm="${realm}"`;
+  res.setHeader('WWW-Authenticate', problem ? `Bearer realm="${realm}", error="invalid_request", error_description="${description}"` : `Bearer realm="${realm}"`);
 }
+
+/** Requests per minute allowed to one credential, per kind. */
+export type RateLimits = Record<CredentialKind, number>;
 
 const TOKEN_PARAMETER = 'access_token';
 const namesToken = (object: unknown) =>
@@ -38,13 +49,44 @@ function tokenOutsideHeader(req: Request): AuthProblem | undefined {
   return undefined;
 }
 
-export function createAuthenticator(ctx: ServiceContext) {
+/**
+ * A fixed one-minute window per credential, in this process's memory (express-rate-limit's
+ * store): with N server processes a credential may make up to N × limit requests a minute
+ * (docs/security.md says so; a shared counter would cost a database write per request).
+ */
+function perCredentialLimit(limit: number) {
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit,
+    keyGenerator: (_req, res) => principalOf(res).credentialId,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+      (res.locals.onRateLimited as (problem: AuthProblem) => void)({
+        status: 429, message: `Too many requests for this token: retry after ${seconds} seconds.`, retryAfterSeconds: seconds,
+      });
+    },
+  });
+  return (req: Request, res: Response, onLimited: (problem: AuthProblem) => void, next: NextFunction) => {
+    res.locals.onRateLimited = onLimited;
+    Promise.resolve(limiter(req, res, next)).catch(next);
+  };
+}
+
+/** `limits` omitted: no rate limit (tests of routes that do not care). */
+export function createAuthenticator(ctx: ServiceContext, limits?: RateLimits) {
   const instance = new passport.Passport();
   for (const kind of ['scim', 'admin', 'jit'] as const) {
     instance.use(kind, new BearerStrategy((token, done) => {
       authenticate(ctx, kind, token).then((principal) => done(null, principal ?? false), done);
     }));
   }
+  const unlimited = (_req: Request, _res: Response, _onLimited: unknown, next: NextFunction) => next();
+  const limiters = limits
+    ? { scim: perCredentialLimit(limits.scim), admin: perCredentialLimit(limits.admin), jit: perCredentialLimit(limits.jit) }
+    : { scim: unlimited, admin: unlimited, jit: unlimited };
 
   /** Middleware: a valid `kind` bearer credential, or `onFailure` answers. */
   return function requireBearer(kind: CredentialKind, onFailure: AuthFailure): RequestHandler {
@@ -56,7 +98,7 @@ export function createAuthenticator(ctx: ServiceContext) {
         if (!principal) return onFailure(req, res);
         res.locals.principal = principal;
         res.locals.orgId = principal.orgId;
-        next();
+        limiters[kind](req, res, (limited) => onFailure(req, res, limited), next);
       })(req, res, next);
     };
   };

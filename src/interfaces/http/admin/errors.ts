@@ -2,7 +2,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { DomainError, type DomainErrorCode } from '../../../domain/errors.js';
 import type { Logger } from '../../../observability/logger.js';
-import { bearerChallenge, type AuthProblem } from '../auth.js';
+import { authFailureHeaders, type AuthProblem } from '../auth.js';
 import { InputRejected } from '../input.js';
 
 const STATUS: Record<DomainErrorCode, number> = {
@@ -21,8 +21,8 @@ export function sendAdminError(res: Response, status: number, code: string, mess
 }
 
 export function adminUnauthorized(_req: Request, res: Response, problem?: AuthProblem): void {
-  res.setHeader('WWW-Authenticate', bearerChallenge('seatgate-admin', problem));
-  if (problem) return sendAdminError(res, problem.status, 'invalid_input', problem.message);
+  authFailureHeaders(res, 'seatgate-admin', problem);
+  if (problem) return sendAdminError(res, problem.status, problem.status === 429 ? 'rate_limited' : 'invalid_input', problem.message);
   sendAdminError(res, 401, 'unauthorized', 'a valid admin bearer token is required');
 }
 

@@ -6,7 +6,7 @@ import { DomainError } from '../../../domain/errors.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { ServiceContext } from '../../../services/context.js';
 import { jitLogin } from '../../../services/jit.js';
-import { bearerChallenge, principalOf, type RequireBearer } from '../auth.js';
+import { authFailureHeaders, principalOf, type RequireBearer } from '../auth.js';
 import { InputRejected, jsonInput } from '../input.js';
 
 const groupId = z.string().min(1).max(512);
@@ -30,8 +30,8 @@ const sendError = (res: express.Response, status: number, code: string, message:
 export function jitRouter(ctx: ServiceContext, requireBearer: RequireBearer, logger: Logger): Router {
   const router = Router();
   router.use(requireBearer('jit', (_req, res, problem) => {
-    res.setHeader('WWW-Authenticate', bearerChallenge('seatgate-jit', problem));
-    if (problem) return void sendError(res, problem.status, 'invalid_input', problem.message);
+    authFailureHeaders(res, 'seatgate-jit', problem);
+    if (problem) return void sendError(res, problem.status, problem.status === 429 ? 'rate_limited' : 'invalid_input', problem.message);
     sendError(res, 401, 'unauthorized', 'a valid JIT hook secret of the organization is required (Authorization: Bearer sgjit_…)');
   }));
   router.use(jsonInput({ limit: '256kb' }));

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import { errorBody, type ScimError } from '../../../protocol/scim/errors.js';
 import type { ScimCaller } from '../../../services/scim/common.js';
-import { bearerChallenge, principalOf, type AuthProblem } from '../auth.js';
+import { authFailureHeaders, principalOf, type AuthProblem } from '../auth.js';
 
 /** RFC 7644 §8.1 registers the media type without parameters (JSON is UTF-8 by definition). */
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
@@ -26,13 +26,26 @@ export function callerOf(res: Response): ScimCaller {
 }
 
 export function scimUnauthorized(_req: Request, res: Response, problem?: AuthProblem): void {
-  res.setHeader('WWW-Authenticate', bearerChallenge('seatgate-scim', problem));
-  if (problem) return sendScim(res, problem.status, errorBody(problem.status, `${problem.message}.`, 'invalidSyntax'));
+  authFailureHeaders(res, 'seatgate-scim', problem);
+  if (problem?.status === 400) return sendScim(res, 400, errorBody(400, `${problem.message}.`, 'invalidSyntax'));
+  if (problem) return sendScim(res, problem.status, errorBody(problem.status, problem.message));
   sendScim(res, 401, errorBody(401, 'A valid SCIM bearer token of the organization is required (Authorization: Bearer …).'));
 }
 
-/** The base URL of this SCIM service as clients reach it (publicUrl when configured). */
+/**
+ * The base URL of this SCIM service as clients reach it, for Location, meta.location and $ref:
+ * `publicUrl` when configured. Otherwise a client's Host header is not trusted (a request with
+ * `Host: evil.example` would otherwise write that host into the answer, and into anything that
+ * caches or follows it): the host comes from the proxy's headers only when `trustProxy` says a
+ * proxy is in front, and else from the address this connection reached the server on.
+ */
 export function scimBaseUrl(req: Request, publicUrl: string | null): string {
-  const origin = publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-  return `${origin}/scim/v2`;
+  return `${publicUrl?.replace(/\/+$/, '') ?? requestOrigin(req)}/scim/v2`;
+}
+
+function requestOrigin(req: Request): string {
+  if (req.app.get('trust proxy')) return `${req.protocol}://${req.host}`;
+  const address = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:(?=\d+\.)/, '');
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `${req.protocol}://${host}:${req.socket.localPort ?? 80}`;
 }

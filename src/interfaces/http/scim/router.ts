@@ -1,7 +1,6 @@
 // /scim/v2 for every organization: the organization comes from the bearer token, never from
 // the URL (one path for all tenants). Assembled from the list of resource handlers.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Config } from '../../../config.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { ServiceContext } from '../../../services/context.js';
@@ -36,18 +35,7 @@ const queryText = (req: Request, name: string) => {
 export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: RequireBearer, logger: Logger): Router {
   const router = Router();
   router.use(requireBearer('scim', scimUnauthorized));
-  router.use(rateLimit({
-    windowMs: 60_000,
-    limit: config.scim.rateLimitPerMinute,
-    keyGenerator: (_req, res) => principalOf(res).credentialId,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (req, res) => {
-      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
-      sendScimError(res, new ScimError(429, `Too many requests for this token: retry after ${seconds} seconds.`, undefined, { 'Retry-After': String(seconds) }));
-    },
-  }));
+  // The per-token rate limit comes with authentication (../auth.ts).
   // RFC 7644 §3.1: bodies are application/scim+json; plain JSON is accepted too.
   router.use((req, res, next) => {
     const contentType = req.get('content-type');
