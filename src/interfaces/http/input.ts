@@ -59,7 +59,7 @@ export function checkJson(value: unknown, where: string): void {
     for (const [key, item] of Object.entries(current)) {
       const problem = unstorableText(key);
       if (problem) throw new InputRejected('value', `The key ${show(key)} in ${path} ${problem}.`);
-      stack.push([item, depth + 1, `${path}.${key}`]);
+      stack.push([item, depth + 1, `${path}.${key.length > 40 ? `${key.slice(0, 40)}…` : key}`]);
     }
   }
 }

@@ -58,6 +58,7 @@ export function bulkRoute(ctx: ServiceContext, config: Config): RequestHandler {
       const bulkId = typeof raw?.bulkId === 'string' ? raw.bulkId : undefined;
       const echo = { method, ...(bulkId ? { bulkId } : {}) };
       try {
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('invalidSyntax', 'Each bulk operation must be an object.');
         const path = typeof raw.path === 'string' ? raw.path : '';
         const resolvedPath = path.replace(/bulkId:[^/]+/, (reference) => String(resolveReferences(reference, created)));
         const match = /^\/(Users|Groups)(?:\/([^/]+))?$/.exec(resolvedPath);
