@@ -1,10 +1,10 @@
 // SIGTERM ends a server promptly whatever its clients and its database do (issue 9.7): requests
 // in flight get a bounded drain, then every connection is closed.
+import { jest } from '@jest/globals';
 import { readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../support/postgres.mjs';
-import { jest } from '@jest/globals';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 
 // Real processes on a shared 2-core machine: starts can take a while.
@@ -31,6 +31,7 @@ describe('shutting down', () => {
     const slow = net.connect(server.port, '127.0.0.1');
     await new Promise((resolve, reject) => slow.once('connect', resolve).once('error', reject));
     slow.on('error', () => {}); // reset by the server at the end of the drain
+    slow.resume(); // read what comes (a 401), so that the server's close is seen
     slow.write('POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"user');
     const closedByServer = new Promise((resolve) => slow.once('close', resolve));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -51,7 +52,7 @@ describe('shutting down', () => {
     it('exits at once after the database was killed underneath it', async () => {
       const server = startServerProcess({ DATABASE_URL: undefined, SEATGATE_DATA_DIR: dataDir, SEATGATE_EMBEDDED_PG_PORT: undefined }, await freePort());
       running.push(server);
-      await server.ready();
+      await server.ready(120_000); // initdb on a busy machine
       const postmaster = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
       process.kill(postmaster, 'SIGKILL');
       for (let i = 0; i < 100; i += 1) {
