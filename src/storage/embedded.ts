@@ -389,6 +389,7 @@ async function spawnPostmaster(request: StartRequest, port: number): Promise<'re
       if (failure) return failure;
       if (exited) {
         const text = (await fs.readFile(logFile, 'utf8')).slice(offset).trim();
+        if (/Address already in use/i.test(text)) return 'Address already in use';
         const lines = text.split('\n').filter((line) => /FATAL|ERROR|PANIC|could not|error/i.test(line));
         return oneLine((lines.length > 0 ? lines : text.split('\n')).slice(-2).join(' ')) || 'it exited at once';
       }

@@ -1,12 +1,12 @@
 // The bundled PostgreSQL as an operator meets it (issue 13): a first start as root in a private
 // home directory, two instances side by side, a rolling restart of servers sharing one database,
 // and start-up failures that are one line.
+import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../support/postgres.mjs';
-import { jest } from '@jest/globals';
 import { printedSecret, startServerProcess, type ServerProcess } from '../support/process.js';
 
 // Real processes on a shared 2-core machine: starts can take a while.
@@ -40,7 +40,7 @@ async function until(check: () => boolean, ms = 15_000): Promise<boolean> {
 async function start(env: Record<string, string | undefined>, where?: string): Promise<ServerProcess> {
   const server = startServerProcess(env, await freePort(), { where });
   running.push(server);
-  await server.ready(90_000);
+  await server.ready(120_000);
   return server;
 }
 

@@ -1,8 +1,8 @@
 // The CLI's exit codes, seen from outside as a cron job sees them: 0 ok, 1 refused, 2 unexpected.
 // A library hook once turned every exit into 0 (issue 9.6); only a real process shows that.
+import { jest } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { jest } from '@jest/globals';
 import { runCliProcess } from '../support/process.js';
 
 // Real processes on a shared 2-core machine: starts can take a while.

@@ -1,9 +1,13 @@
+import { jest } from '@jest/globals';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { createDatabase, dropDatabase, freePort, uniqueDatabaseName } from '../support/postgres.mjs';
 import { printedSecret, startServerProcess, type ServerProcess } from '../support/process.js';
+
+// Real processes on a shared 2-core machine: a fresh data directory can take a while.
+jest.setTimeout(180_000);
 
 const running: ServerProcess[] = [];
 afterEach(() => {
@@ -29,7 +33,7 @@ describe('a server on the bundled PostgreSQL', () => {
     const env = { DATABASE_URL: undefined, SEATGATE_DATA_DIR: dataDir, SEATGATE_EMBEDDED_PG_PORT: String(await freePort()), SEATGATE_DEMO: 'true' };
     const first = startServerProcess(env, await freePort());
     running.push(first);
-    await first.ready();
+    await first.ready(120_000);
     const adminToken = printedSecret(first.output(), 'Admin token');
     expect(printedSecret(first.output(), 'SCIM base URL')).toBe(`http://localhost:${first.port}/scim/v2`);
     const before = await (await organization(first.port, adminToken)).json() as { name: string };
@@ -41,7 +45,7 @@ describe('a server on the bundled PostgreSQL', () => {
 
     const second = startServerProcess(env, await freePort());
     running.push(second);
-    await second.ready();
+    await second.ready(120_000);
     const after = await organization(second.port, adminToken);
     expect(after.status).toBe(200);
     expect(await after.json()).toEqual(before);

@@ -23,7 +23,7 @@ export async function startTestServer() {
   if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL };
   const embedded = await startEmbeddedPostgres({
     dataDir: path.resolve('data/test-pg'),
-    port: await freePort(),
+    port: 0, // a free one, chosen by the bundled server's start
     logger: createLogger('warn', true),
     unsafeFast: true,
   });
