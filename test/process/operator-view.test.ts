@@ -16,6 +16,8 @@ import { freePort } from '../support/postgres.mjs';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { openDatabase } from '../../src/storage/database.js';
 
 const run = promisify(execFile);
 const OPS = path.resolve('docs/operations');
@@ -233,6 +235,38 @@ describe('a running seatgate exports every metric the dashboard and the rules na
     } finally {
       prometheus.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('database health on /metrics', () => {
+  it('seatgate_db_up is 0 while the database does not answer, and 1 when it does', async () => {
+    const nowhere = openDatabase(`postgres://seatgate@127.0.0.1:${await freePort()}/none`, 2);
+    const url = process.env.SEATGATE_TEST_DATABASE_URL!;
+    const real = openDatabase(url, 2);
+    try {
+      expect(await createMetrics(nowhere.pool, { db: nowhere.db }).registry.metrics()).toMatch(/^seatgate_db_up 0$/m);
+      expect(await createMetrics(real.pool, { db: real.db }).registry.metrics()).toMatch(/^seatgate_db_up 1$/m);
+    } finally {
+      await nowhere.close();
+      await real.close();
+    }
+  });
+
+  it('counts pooled connections the database drops (restart, failover)', async () => {
+    const handle = openDatabase(process.env.SEATGATE_TEST_DATABASE_URL!, 2);
+    const other = openDatabase(process.env.SEATGATE_TEST_DATABASE_URL!, 1);
+    try {
+      const metrics = createMetrics(handle.pool);
+      const { rows } = await handle.pool.query<{ pid: number }>('select pg_backend_pid() as pid'); // now an idle pooled client
+      await other.pool.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+      for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        if (/^seatgate_db_pool_errors_total 1$/m.test(await metrics.registry.metrics())) break;
+      }
+      expect(await metrics.registry.metrics()).toMatch(/^seatgate_db_pool_errors_total 1$/m);
+    } finally {
+      await handle.close();
+      await other.close();
     }
   });
 });
