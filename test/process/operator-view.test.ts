@@ -3,7 +3,9 @@
 // structurally here, and every query is parsed by promtool), and every metric either of them
 // names is exported by a real seatgate process — started with the webhook allowances of config,
 // so that its /metrics also shows a delivered alert webhook, a seat refusal and an IdP's 401.
-import { execFile } from 'node:child_process';
+// Then a real Prometheus (Debian's, the same package as promtool) scrapes that process, loads
+// the rules (all healthy), and answers every dashboard query with data.
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,8 @@ import { freePort } from '../support/postgres.mjs';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { openDatabase } from '../../src/storage/database.js';
 
 const run = promisify(execFile);
 const OPS = path.resolve('docs/operations');
@@ -29,6 +33,12 @@ async function promtool(...args: string[]): Promise<string> {
     if (e.code === 'ENOENT') throw new Error('promtool is missing: apt-get install --no-install-recommends prometheus (.ci/run does)');
     throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
+}
+
+/** What Prometheus's HTTP API answers to /query and /rules. */
+interface PromAnswer {
+  status: string; error?: string;
+  data: { result?: { value: [number, string] }[]; groups?: { rules: { name: string; health: string; lastError?: string }[] }[] };
 }
 
 interface Panel {
@@ -180,5 +190,83 @@ describe('a running seatgate exports every metric the dashboard and the rules na
     expect(text).toMatch(/^seatgate_credential_cache_listening 1$/m);
     expect(text).toMatch(/^seatgate_db_pool_max 10$/m);
     expect(text).not.toContain(hook); // never a webhook URL on /metrics
+  });
+
+  it('a real Prometheus scrapes it, loads the alert rules, and every dashboard query returns data', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'seatgate-prometheus-'));
+    const promPort = await freePort();
+    writeFileSync(path.join(dir, 'prometheus.yml'), [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: [${JSON.stringify(RULES)}]`,
+      'scrape_configs:',
+      `  - { job_name: seatgate, static_configs: [{ targets: ["127.0.0.1:${server.port}"] }] }`, ''].join('\n'));
+    const prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    let failed = false;
+    prometheus.on('error', (error) => { failed = true; log += `${error.message} (apt-get install --no-install-recommends prometheus)`; });
+    prometheus.stdout.on('data', (chunk) => { log += String(chunk); });
+    prometheus.stderr.on('data', (chunk) => { log += String(chunk); });
+    const api = async (query: string) => {
+      const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/${query}`);
+      return (await res.json()) as PromAnswer;
+    };
+    const instant = (expr: string) => api(`query?query=${encodeURIComponent(expr)}`);
+    try {
+      // Enough scrapes for a rate over 15 s, and every rule evaluated once.
+      for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 250))) {
+        if (Date.now() > deadline || failed || prometheus.exitCode !== null) throw new Error(`Prometheus did not get going:\n${log}`);
+        const scrapes = await instant('count_over_time(up{job="seatgate"}[1m])').catch(() => undefined);
+        const rules = await api('rules').catch(() => undefined);
+        const evaluated = rules?.data.groups?.flatMap((g) => g.rules).every((r) => r.health !== 'unknown');
+        if (Number(scrapes?.data.result?.[0]?.value[1] ?? 0) >= 6 && evaluated) break;
+      }
+      const rules = (await api('rules')).data.groups!.flatMap((g) => g.rules);
+      expect(rules.filter((r) => r.health !== 'ok')).toEqual([]);
+      expect(rules).toHaveLength(ruleExprs.length);
+      expect((await instant('up{job="seatgate"}')).data.result?.[0]?.value[1]).toBe('1');
+      const empty: string[] = [];
+      for (const q of queries) {
+        const answer = await instant(q.expr.replaceAll('$__rate_interval', '15s').replace(/\$\{?(\w+)\}?/g, '.*'));
+        expect(answer.error ?? answer.status).toBe('success');
+        if (!answer.data.result?.length) empty.push(`${q.panel.title} ${q.refId}: ${q.expr}`);
+      }
+      expect(empty).toEqual([]);
+    } finally {
+      prometheus.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('database health on /metrics', () => {
+  it('seatgate_db_up is 0 while the database does not answer, and 1 when it does', async () => {
+    const nowhere = openDatabase(`postgres://seatgate@127.0.0.1:${await freePort()}/none`, 2);
+    const url = process.env.SEATGATE_TEST_DATABASE_URL!;
+    const real = openDatabase(url, 2);
+    try {
+      expect(await createMetrics(nowhere.pool, { db: nowhere.db }).registry.metrics()).toMatch(/^seatgate_db_up 0$/m);
+      expect(await createMetrics(real.pool, { db: real.db }).registry.metrics()).toMatch(/^seatgate_db_up 1$/m);
+    } finally {
+      await nowhere.close();
+      await real.close();
+    }
+  });
+
+  it('counts pooled connections the database drops (restart, failover)', async () => {
+    const handle = openDatabase(process.env.SEATGATE_TEST_DATABASE_URL!, 2);
+    const other = openDatabase(process.env.SEATGATE_TEST_DATABASE_URL!, 1);
+    try {
+      const metrics = createMetrics(handle.pool);
+      const { rows } = await handle.pool.query<{ pid: number }>('select pg_backend_pid() as pid'); // now an idle pooled client
+      await other.pool.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+      for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        if (/^seatgate_db_pool_errors_total 1$/m.test(await metrics.registry.metrics())) break;
+      }
+      expect(await metrics.registry.metrics()).toMatch(/^seatgate_db_pool_errors_total 1$/m);
+    } finally {
+      await handle.close();
+      await other.close();
+    }
   });
 });
