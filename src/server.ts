@@ -97,7 +97,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (wantsDemo && (await countOrganizations(handle.db)) === 0) {
       demo = await createOrganization(context(handle), {
         name: 'Demo organization', plan: 'team', seats: { premium: 5, standard: 20 },
-        prices: { premium: 3000, standard: 2500 }, ownerEmail: 'owner@demo.invalid',
+        prices: { premium: 3000, standard: 2500 }, ownerEmail: 'owner@demo.invalid', ownerGivenName: 'Demo', ownerFamilyName: 'Owner',
       });
     }
   });

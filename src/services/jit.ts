@@ -177,7 +177,7 @@ async function createAtLogin(ctx: ServiceContext, orgId: string, claims: JitClai
 
 /**
  * One login. Two first logins of the same person at once: the second create hits the unique
- * externalId/userName and is retried once as a login of the member the first one created.
+ * userName and is retried once as a login of the member the first one created.
  */
 export function jitLogin(ctx: ServiceContext, orgId: string, credentialId: string, claims: JitClaims): Promise<JitDecision> {
   return thenCheckSeats(ctx, orgId, login(ctx, orgId, credentialId, claims));

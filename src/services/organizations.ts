@@ -25,6 +25,9 @@ export interface CreateOrganizationInput {
   currency?: string;
   autoRenew?: boolean;
   ownerEmail?: string;
+  /** The primary owner's name (SCIM name.givenName / familyName); derived from the email when absent. */
+  ownerGivenName?: string;
+  ownerFamilyName?: string;
   settings?: Partial<OrgSettings>;
 }
 
@@ -67,6 +70,7 @@ export async function createOrganization(
     throw invalidInput(`plan ${plan.name} needs at least ${plan.minimumSeats} seats (asked for ${totalSeats})`);
   }
   const ownerEmail = input.ownerEmail ?? `owner@${slug(name)}.invalid`;
+  const ownerName = personName(ownerEmail, input.ownerGivenName, input.ownerFamilyName);
 
   return inTransaction(ctx.db, async (trx) => {
     const orgId = await insertOrganization(trx, {
@@ -82,7 +86,13 @@ export async function createOrganization(
     const ownerId = await insertMember(trx, {
       orgId, userName: ownerEmail, externalId: null, role: 'primary_owner',
       seatState: 'pending', seatType: null, seatReason: { kind: 'new' }, source: 'admin',
-      attributes: { emails: [{ value: ownerEmail, type: 'work', primary: true }] },
+      // A complete user, as IdPs expect every user to be (Okta's spec test reads the first one's
+      // name.givenName and familyName).
+      attributes: {
+        name: { givenName: ownerName.givenName, familyName: ownerName.familyName, formatted: `${ownerName.givenName} ${ownerName.familyName}` },
+        displayName: `${ownerName.givenName} ${ownerName.familyName}`,
+        emails: [{ value: ownerEmail, type: 'work', primary: true }],
+      },
     });
     await admit(trx, await loadGateOrg(trx, ctx, orgId), ownerId, 'org_create', actor);
 
@@ -128,6 +138,31 @@ export async function listOrganizationSummaries(ctx: ServiceContext) {
     id: org.id, name: org.name, plan: org.plan, billingMode: org.billing_mode,
     termStart: org.term_start, termEnd: org.term_end, status: org.status,
   }));
+}
+
+const capitalized = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+/**
+ * The owner's given and family names: as given (trimmed, 1–256 characters), else derived from the
+ * email — `jane.doe@…` → Jane / Doe; a one-word local part takes the domain's first label as the
+ * family name (`owner@acme-corp.invalid` → Owner / Acme Corp) — so that both are never empty.
+ */
+export function personName(email: string, givenName?: string, familyName?: string): { givenName: string; familyName: string } {
+  const checked = (value: string | undefined, what: string) => {
+    if (value === undefined) return undefined;
+    const trimmed = value.trim();
+    if (trimmed.length === 0 || trimmed.length > 256) throw invalidInput(`the owner's ${what} must have 1 to 256 characters`);
+    return trimmed;
+  };
+  const given = checked(givenName, 'given name');
+  const family = checked(familyName, 'family name');
+  const [local = '', domain = ''] = email.split('@');
+  const words = (text: string) => text.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0).map(capitalized);
+  const localWords = words(local);
+  const domainWords = words(domain.split('.')[0] ?? '');
+  const derivedGiven = localWords[0] ?? 'Owner';
+  const derivedFamily = localWords.length > 1 ? localWords.slice(1).join(' ') : domainWords.join(' ') || 'Owner';
+  return { givenName: given ?? derivedGiven, familyName: family ?? derivedFamily };
 }
 
 function slug(name: string): string {

@@ -2,15 +2,15 @@
 // organization for a conformance run.
 //
 // Why "empty" needs work: createOrganization() always creates the primary owner, and the owner is
-// a member — i.e. a SCIM User of the organization. The published suites assume otherwise: the
-// Microsoft collection asserts exact `totalResults` (it expects 2, then 5 users it created
-// itself, and `Resources: []` at the end) and Okta's test reads `Resources[0]` of the first page
-// as "the" existing user. So, after creating the organization, the owner is removed in one
-// transaction: its seat is released (the counter must keep matching the members holding seats),
-// its admin credential is deleted (credentials reference members), then the member row. The SCIM
-// token belongs to the organization, not to the owner, and keeps working. Nothing else in the
-// organization refers to the owner. Only test code does this; the product never deletes a
-// primary owner.
+// a member — i.e. a SCIM User of the organization. The Microsoft collection assumes otherwise:
+// it asserts exact `totalResults` (it expects 2, then 5 users it created itself, and
+// `Resources: []` at the end), and so do the golden scenarios. (Okta's test wants that owner:
+// it runs on an organization fresh from `org create`.) So, after creating the organization, the
+// owner is removed in one transaction: its seat is released (the counter must keep matching the
+// members holding seats), its admin credential is deleted (credentials reference members), then
+// the member row. The SCIM token belongs to the organization, not to the owner, and keeps
+// working. Nothing else in the organization refers to the owner. Only test code does this; the
+// product never deletes a primary owner.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { releaseSeat } from '../../src/storage/seats.js';

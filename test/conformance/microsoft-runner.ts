@@ -22,18 +22,6 @@ export function loadCollection(file = COLLECTION_FILE): CollectionJson {
   return { ...collection, item: collection.item.filter((item) => !SKIPPED_FOLDERS.has(item.name)) };
 }
 
-/**
- * The collection with one change: every externalId it sends made unique (it reuses a literal
- * "${__UUID}" and one UUID for all its "garbage" users, which seatgate refuses with 409). Nothing
- * filters on those values, so the rest of the collection is unaffected.
- */
-export function withUniqueExternalIds(collection: CollectionJson): CollectionJson {
-  let n = 0;
-  const text = JSON.stringify(collection).replace(/(externalId\\"\s*:\s*\\")([^\\"]*)(\\")/g,
-    (_match, open: string, value: string, close: string) => `${open}${value}-${(n += 1)}${close}`);
-  return JSON.parse(text) as CollectionJson;
-}
-
 export interface MicrosoftRunOptions {
   port: number;
   token: string;

@@ -2,7 +2,7 @@
 // 127.0.0.1 and a fresh, empty organization. Fails on any failing assertion that is not an
 // explicit, justified entry of known-deviations.json (see docs/conformance.md).
 import { createEmptyOrganization, startConformanceServer, type ConformanceServer } from './harness.js';
-import { loadCollection, runMicrosoftCollection, withUniqueExternalIds } from './microsoft-runner.js';
+import { runMicrosoftCollection } from './microsoft-runner.js';
 import { formatJudgement, judge, loadDeviations, type SuiteReport } from './report.js';
 
 let server: ConformanceServer;
@@ -21,8 +21,9 @@ describe('Microsoft SCIM conformance collection (newman)', () => {
     expect(report.requests).toBe(78); // 79 requests in the file, less "Get Token"
   });
 
-  // What the allowlisted "Get ServiceProviderConfig" request meant, on the standard path.
-  it('serves /ServiceProviderConfig with patch supported (the collection asks /serviceConfiguration)', async () => {
+  // The collection asks Microsoft's reference-server path /serviceConfiguration (served too);
+  // the standard path must answer the same.
+  it('serves /ServiceProviderConfig with patch supported', async () => {
     const org = await createEmptyOrganization(server.t.ctx, 'Microsoft conformance SPC');
     const res = await fetch(`${server.scimBaseUrl}/ServiceProviderConfig`, { headers: { Authorization: `Bearer ${org.scimToken}` } });
     expect(res.status).toBe(200);
@@ -36,20 +37,7 @@ describe('Microsoft SCIM conformance collection (newman)', () => {
     // The failure message is the whole report: every unexpected assertion with its exchange.
     if (judgement.unexpected.length > 0 || judgement.stale.length > 0) throw new Error(summary);
     expect(judgement.passed + judgement.allowed.length).toBe(report.outcomes.length);
+    // Issue 10: the collection as published, at most 3 documented contradictions of the RFCs.
+    expect(judgement.allowed.length).toBeLessThanOrEqual(3);
   });
-});
-
-// The collection gives several users one externalId, which seatgate refuses (unique per
-// organization); a quarter of its assertions then fail in cascade. Run once more with only that
-// changed, so that everything else in it is still checked.
-describe('Microsoft SCIM conformance collection, its duplicated externalIds made unique', () => {
-  it('passes every assertion but the documented deviations not caused by the duplicates', async () => {
-    const org = await createEmptyOrganization(server.t.ctx, 'Microsoft conformance, unique externalIds');
-    const report = await runMicrosoftCollection({ port: server.port, token: org.scimToken, collection: withUniqueExternalIds(loadCollection()) });
-    const judgement = judge(report, loadDeviations().filter((d) => !d.collectionReusesExternalId));
-    const summary = formatJudgement(report, judgement);
-    console.log(summary);
-    if (judgement.unexpected.length > 0 || judgement.stale.length > 0) throw new Error(summary);
-    expect(report.requests).toBe(78);
-  }, 120_000);
 });

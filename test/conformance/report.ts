@@ -41,8 +41,6 @@ export interface Deviation {
   assertion: string;
   justification: string;
   reference: string;
-  /** Caused only by the collection giving several users one externalId (seatgate keeps it unique). */
-  collectionReusesExternalId?: boolean;
 }
 
 export interface Judgement {

@@ -87,6 +87,11 @@ describe('compileFilter: User SQL', () => {
       str(`${attrs(ENTERPRISE)} -> 'manager' -> 'value'`, `${attrs(ENTERPRISE)} -> 'manager' ->> 'value'`, 'lower($T) = lower($1)'), ['m']],
     [`${ENTERPRISE}:manager eq "m"`,
       str(`${attrs(ENTERPRISE)} -> 'manager' -> 'value'`, `${attrs(ENTERPRISE)} -> 'manager' ->> 'value'`, 'lower($T) = lower($1)'), ['m']],
+    // unqualified: the one extension that defines the name (Entra's `manager eq "id"`)
+    ['manager eq "m"',
+      str(`${attrs(ENTERPRISE)} -> 'manager' -> 'value'`, `${attrs(ENTERPRISE)} -> 'manager' ->> 'value'`, 'lower($T) = lower($1)'), ['m']],
+    ['employeeNumber eq "7"',
+      str(`${attrs(ENTERPRISE)} -> 'employeeNumber'`, `${attrs(ENTERPRISE)} ->> 'employeeNumber'`, 'lower($T) = lower($1)'), ['7']],
     [`${ENTERPRISE}:manager[value eq "m"]`,
       str(`${attrs(ENTERPRISE)} -> 'manager' -> 'value'`, `${attrs(ENTERPRISE)} -> 'manager' ->> 'value'`, 'lower($T) = lower($1)'), ['m']],
     // Multi-valued: any value matches; `emails eq` reads emails.value; ne is "no value equals".
@@ -159,7 +164,7 @@ describe('compileFilter: rejected filters', () => {
   const cases: ['User' | 'Group', string, RegExp][] = [
     ['User', 'nope eq "a"', /unknown attribute "nope" for resource type User/],
     ['User', 'name.nope eq "a"', /unknown attribute "name.nope"/],
-    ['User', 'employeeNumber eq "1"', /unknown attribute "employeeNumber"/],
+    ['User', 'employeeNumbr eq "1"', /unknown attribute "employeeNumbr"/],
     ['User', 'urn:ietf:params:scim:schemas:extension:Custom:2.0:User:x eq "1"', /unknown attribute/],
     ['User', 'emails[nope eq "a"]', /"emails" has no sub-attribute "nope"/],
     ['User', 'emails[type eq "work"].nope eq "a"', /"emails" has no sub-attribute "nope"/],
@@ -280,7 +285,7 @@ describe('sortKey', () => {
 describe('filters that match at most one resource (lookups: the page alone gives the total)', () => {
   it.each([
     ['User', 'userName eq "alice@example.com"', true],
-    ['User', 'externalId eq "00u1"', true],
+    ['User', 'externalId eq "00u1"', false], // not unique (RFC 7643 §3.1, migration 0009)
     ['User', `id eq "${UUID}"`, true],
     ['User', 'USERNAME eq "a" and active eq true', true],
     ['User', 'userName sw "a"', false],
@@ -289,6 +294,7 @@ describe('filters that match at most one resource (lookups: the page alone gives
     ['User', 'emails[type eq "work"].value eq "a@x"', false],
     ['User', `${ENTERPRISE}:employeeNumber eq "1"`, false],
     ['Group', 'displayName eq "Sales"', true],
+    ['Group', 'externalId eq "x"', false],
     ['Group', 'members.value eq "x"', false],
   ] as const)('%s: %s → %s', (type, filter, expected) => {
     expect(compileFilter(type, filter).atMostOne).toBe(expected);

@@ -28,6 +28,8 @@ export function buildProgram(io: Io, withContext: WithContext): Command {
     .option('--billing <mode>', `billing mode: ${BILLING_MODES.join(' or ')}`, 'self_serve')
     .option('--currency <ISO4217>', 'currency of the prices', 'USD')
     .option('--owner-email <email>', 'userName of the primary owner')
+    .option('--owner-given-name <name>', "primary owner's given name (default: from the email)")
+    .option('--owner-family-name <name>', "primary owner's family name (default: from the email)")
     .option('--no-auto-renew', 'do not renew at term end')
     .option('--json', 'print one JSON object')
     .action(async (options) => {
@@ -42,6 +44,8 @@ export function buildProgram(io: Io, withContext: WithContext): Command {
         currency: options.currency,
         autoRenew: options.autoRenew,
         ownerEmail: options.ownerEmail,
+        ownerGivenName: options.ownerGivenName,
+        ownerFamilyName: options.ownerFamilyName,
       }));
       printResult(io, options.json, created, () => [
         `organization ${created.orgId} created`,
