@@ -236,7 +236,7 @@ async function renewOnce(trx: Db, ctx: ServiceContext, org: OrganizationRow, act
   };
 }
 
-function remapRoleSeatTypes(settings: Record<string, unknown>, from: readonly string[], to: string): Record<string, unknown> | undefined {
+export function remapRoleSeatTypes(settings: Record<string, unknown>, from: readonly string[], to: string): Record<string, unknown> | undefined {
   const roles = settings.roleSeatTypes;
   if (!roles || typeof roles !== 'object') return undefined;
   const entries = Object.entries(roles as Record<string, unknown>);

@@ -25,6 +25,8 @@ export async function insertMember(db: Db, member: NewMember): Promise<string> {
       external_id: member.externalId,
       active: member.active ?? true,
       role: member.role,
+      // Created a member, or given its role by whoever created it (the primary owner at org creation).
+      role_source: member.role === 'member' ? 'default' : 'manual',
       seat_state: member.seatState,
       seat_type: member.seatType,
       seat_reason: JSON.stringify(member.seatReason),

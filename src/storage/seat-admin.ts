@@ -11,16 +11,19 @@ import type { OrgSettings } from '../domain/organization.js';
  * recorded (a member unseated by a renewal shortfall, or any pending member without one), under
  * every seat type of the plan: the gate would give it a seat of any type that frees up. A member
  * that may take several types counts under each, so the per-type figures may add up to more
- * than `total`. Types outside the plan (a wish recorded before a legacy renewal) are ignored.
+ * than `total`. A wish naming only types the plan no longer has (recorded before a legacy plan
+ * moved to Enterprise) counts as no wish.
  */
 export async function pendingCounts(db: Db, orgId: string, planSeatTypes: readonly string[]) {
   const types = sql.join(planSeatTypes.map((t) => sql`${t}`));
   const rows = await sql<{ seat_type: string | null; n: number }>`
     with pending as (
       select m.id,
-             case when jsonb_typeof(m.seat_reason -> 'wanted') = 'array' and jsonb_array_length(m.seat_reason -> 'wanted') > 0
-                  then array(select jsonb_array_elements_text(m.seat_reason -> 'wanted'))
-                  else array[${types}]::text[] end as wanted
+             coalesce(nullif(array(
+               select w from jsonb_array_elements_text(
+                 case when jsonb_typeof(m.seat_reason -> 'wanted') = 'array' then m.seat_reason -> 'wanted' else '[]'::jsonb end) as w
+                where w = any(array[${types}]::text[])), '{}'::text[]),
+               array[${types}]::text[]) as wanted
         from members m
        where m.org_id = ${orgId} and m.seat_state = 'pending'
     )
@@ -28,7 +31,6 @@ export async function pendingCounts(db: Db, orgId: string, planSeatTypes: readon
     union all
     select t.seat_type, count(distinct p.id)::int
       from pending p cross join lateral unnest(p.wanted) as t(seat_type)
-     where t.seat_type = any(array[${types}]::text[])
      group by t.seat_type`.execute(db);
   const bySeatType: Record<string, number> = Object.fromEntries(planSeatTypes.map((t) => [t, 0]));
   let total = 0;

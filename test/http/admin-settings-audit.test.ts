@@ -6,7 +6,7 @@ let t: TestApp;
 beforeAll(() => { t = openTestApp(); });
 afterAll(() => t.close());
 
-const DEFAULTS = { onNoSeat: 'block', utilizationAlertThreshold: 0.9, alertWebhookUrl: null, roleSeatTypes: {}, roleSeatFallback: false };
+const DEFAULTS = { onNoSeat: 'block', utilizationAlertThreshold: 0.9, alertWebhookUrl: null, roleSeatTypes: {}, roleSeatFallback: false, extraUsage: false };
 
 describe('settings', () => {
   it('reads the defaults and changes settings partially, audited', async () => {

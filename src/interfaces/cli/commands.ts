@@ -8,6 +8,7 @@ import { CREDENTIAL_KINDS, type CredentialKind } from '../../domain/credentials.
 import { parseCounts, printResult, table, UsageError, type Io } from './format.js';
 import { registerBillingCommands } from './billing-commands.js';
 import { registerSeatCommands } from './seat-commands.js';
+import { registerConversionCommands } from './conversion-commands.js';
 
 export type WithContext = <T>(fn: (ctx: ServiceContext) => Promise<T>) => Promise<T>;
 
@@ -113,5 +114,6 @@ export function buildProgram(io: Io, withContext: WithContext): Command {
     });
   registerBillingCommands(program, io, withContext);
   registerSeatCommands(program, io, withContext);
+  registerConversionCommands(program, io, withContext);
   return program;
 }

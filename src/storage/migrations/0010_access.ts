@@ -4,8 +4,8 @@
 //   'manual' (an owner or admin set it: group mappings never touch it again), 'mapping' (a
 //   group mapping granted it: revoked back to member when no mapping grants it any more).
 // - Exactly one primary owner per organization at every commit: the unique partial index of
-//   0001 forbids two; a deferred constraint trigger forbids none (a transfer demotes and
-//   promotes inside one transaction, checked at its commit).
+//   0001 forbids two; a deferred constraint trigger forbids a role change that leaves none (a
+//   transfer demotes and promotes inside one transaction, checked at its commit).
 // - removed_members: the tombstone of a member an admin removed, so that SCIM answers a clear
 //   404 for its id and a later re-creation by the IdP arrives without a seat (docs/decisions/0008).
 // - invoices.kind gains 'migration' (a legacy plan moved to Enterprise before its renewal).
@@ -30,8 +30,11 @@ const statements = [
      end if;
      return null;
    end $$`,
+  // On role changes only: deleting the primary owner is refused by every use case (SCIM and
+  // admin removal answer "transfer ownership first"), and test fixtures delete it to build an
+  // organization with no member at all.
   `create constraint trigger members_exactly_one_primary_owner
-     after update of role or delete on members
+     after update of role on members
      deferrable initially deferred
      for each row when (old.role = 'primary_owner')
      execute function members_check_primary_owner()`,
