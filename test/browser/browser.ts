@@ -80,7 +80,7 @@ export async function expectFitsWidth(page: Page, what: string): Promise<void> {
     const width = document.documentElement.clientWidth;
     const overflow = document.documentElement.scrollWidth - width;
     // The outermost elements that stick out, to say what to fix.
-    const culprits = overflow <= 0 ? [] : [...document.querySelectorAll('body *')]
+    const culprits = overflow <= 0 ? [] : Array.from(document.querySelectorAll('body *'))
       .filter((el) => el.getBoundingClientRect().right > width + 1 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1))
       .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').slice(0, 40)}"`);
     return { overflow, culprits };

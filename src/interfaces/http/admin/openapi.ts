@@ -18,10 +18,12 @@ export const openApiDocument = {
     version: '1.0.0',
     description: 'Administration of one organization: seats, members, group mappings, settings and the audit trail. '
       + 'Authenticate with an admin bearer token (`sgadm_…`); the token acts with its member\'s current role. '
-      + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`.',
+      + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`. '
+      + 'The console (/console) calls this same API with its session cookie instead of the bearer (sign-in at `POST /console/api/session`); '
+      + 'writes through a session need its `X-CSRF-Token` header, and an ended session answers 401 `session_ended` (decision 0007).',
   },
   servers: [{ url: '/admin/v1' }],
-  security: [{ adminToken: [] }],
+  security: [{ adminToken: [] }, { consoleSession: [] }],
   paths: {
     '/organization': {
       get: { summary: 'The caller\'s organization with its seats', operationId: 'getOrganization',
@@ -218,7 +220,11 @@ export const openApiDocument = {
     },
   },
   components: {
-    securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'admin token (sgadm_…)' } },
+    securitySchemes: {
+      adminToken: { type: 'http', scheme: 'bearer', description: 'admin token (sgadm_…)' },
+      consoleSession: { type: 'apiKey', in: 'cookie', name: 'seatgate_console',
+        description: 'the console\'s session (`__Host-seatgate_console` over TLS); used only without an Authorization header; writes also need `X-CSRF-Token`' },
+    },
     responses: {
       E400: json(ref('Error'), 'invalid input (`invalid_input`, with `details.issues`)'),
       E401: json(ref('Error'), 'no valid admin token (`WWW-Authenticate: Bearer`)'),
