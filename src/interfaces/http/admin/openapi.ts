@@ -193,6 +193,17 @@ export const openApiDocument = {
       post: { summary: 'Undo a cancellation before the term ends (owners)', operationId: 'resumeSubscription',
         responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(400, 401, 403) } },
     },
+    '/groups': {
+      get: { summary: 'The IdP groups (SCIM Groups), to pick one for a group mapping', operationId: 'listGroups',
+        parameters: [
+          { name: 'q', in: 'query', description: 'part of the display name, or the exact externalId or id', schema: { type: 'string', maxLength: 200 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        ],
+        responses: { 200: json({ type: 'object', properties: { groups: { type: 'array', items: { type: 'object', properties: {
+          id: { type: 'string' }, externalId: nullable('string'), displayName: { type: 'string' }, memberCount: { type: 'integer' },
+          mappingKey: { type: 'string', description: 'the id to put in a mapping: externalId when present, else id' } } } } } }, 'groups, by display name'),
+          ...errors(400, 401, 403) } },
+    },
     // Identity-provider credentials (issue 12): SCIM tokens and JIT hook secrets, shown once.
     '/credentials': {
       get: { summary: 'SCIM tokens and JIT hook secrets (never the secrets), and when the IdP last used one', operationId: 'listCredentials',
