@@ -139,7 +139,7 @@ describe('the console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: /^Saved:/ }).waitFor();
     const saved = await h.t.ctx.db.selectFrom('group_mappings').select(['idp_group_id', 'seat_type']).where('org_id', '=', org.orgId).execute();
     expect(saved).toEqual([{ idp_group_id: 'okta-grp-engineering', seat_type: 'premium' }]);
-    await page.getByRole('cell', { name: 'okta-grp-engineering', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'Engineering okta-grp-engineering', exact: true }).waitFor();
     await expectAccessible(page, 'mappings');
   });
 
