@@ -19,7 +19,10 @@ beforeAll(async () => {
   h.page.on('dialog', (dialog) => { void dialog.accept(); });
 }, 60_000);
 afterAll(async () => { await h?.close(); });
-afterEach(async () => { await h.context.clearCookies(); });
+afterEach(async () => {
+  await h.context.clearCookies();
+  expect(h.pageProblems.splice(0)).toEqual([]);
+});
 
 const TERM = { termStart: '2025-01-01' };
 
