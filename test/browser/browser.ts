@@ -16,6 +16,8 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 
 export interface ConsoleHarness {
   t: TestApp;
+  /** Uncaught page errors and Content-Security-Policy violations (there must be none). */
+  pageProblems: string[];
   baseUrl: string;
   context: BrowserContext;
   page: Page;
@@ -36,8 +38,13 @@ export async function startHarness(now?: () => Date): Promise<ConsoleHarness> {
   });
   context.setDefaultTimeout(15_000);
   const page = context.pages()[0] ?? await context.newPage();
+  const pageProblems: string[] = [];
+  page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) pageProblems.push(message.text());
+  });
   return {
-    t, baseUrl, context, page,
+    t, baseUrl, context, page, pageProblems,
     async close() {
       await context.close().catch(() => {});
       rmSync(profile, { recursive: true, force: true });
@@ -80,7 +87,7 @@ export async function expectFitsWidth(page: Page, what: string): Promise<void> {
     const width = document.documentElement.clientWidth;
     const overflow = document.documentElement.scrollWidth - width;
     // The outermost elements that stick out, to say what to fix.
-    const culprits = overflow <= 0 ? [] : [...document.querySelectorAll('body *')]
+    const culprits = overflow <= 0 ? [] : Array.from(document.querySelectorAll('body *'))
       .filter((el) => el.getBoundingClientRect().right > width + 1 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1))
       .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').slice(0, 40)}"`);
     return { overflow, culprits };

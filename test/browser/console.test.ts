@@ -7,7 +7,7 @@
 import request from 'supertest';
 import { revokeCredentialById } from '../../src/services/credentials.js';
 import { newOrganization } from '../support/http.js';
-import { addGroup, joinGroup, seatedMember } from '../support/gate.js';
+import { addGroup, addMember, joinGroup, seatedMember } from '../support/gate.js';
 import { tokenWithRole } from '../http/admin-support.js';
 import { expectAccessible, expectFitsWidth, screenshot, signIn, signOut, startHarness, type ConsoleHarness } from './browser.js';
 
@@ -19,7 +19,10 @@ beforeAll(async () => {
   h.page.on('dialog', (dialog) => { void dialog.accept(); });
 }, 60_000);
 afterAll(async () => { await h?.close(); });
-afterEach(async () => { await h.context.clearCookies(); });
+afterEach(async () => {
+  await h.context.clearCookies();
+  expect(h.pageProblems.splice(0)).toEqual([]);
+});
 
 const TERM = { termStart: '2025-01-01' };
 
@@ -30,6 +33,9 @@ async function showcaseOrg() {
     const id = await seatedMember(h.t.ctx, org.orgId);
     if (i < 3) await joinGroup(h.t.ctx, org.orgId, engineering, id);
   }
+  await h.t.ctx.db.updateTable('groups').set({ display_name: 'Engineering' }).where('org_id', '=', org.orgId).where('id', '=', engineering).execute();
+  // Fill standard, then two SCIM creates are refused (block): they show in the overview.
+  for (let i = 0; i < 5; i += 1) await addMember(h.t.ctx, org.orgId);
   return { org, engineering };
 }
 
@@ -76,21 +82,22 @@ describe('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'premium' }).waitFor();
     await expect(page.getByRole('meter', { name: 'premium utilization' }).getAttribute('aria-valuetext')).resolves.toMatch(/^5 of 5 seats assigned/);
     await expect(page.getByRole('list').filter({ hasText: 'premium is full' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('img', { name: /^2 refusal\(s\) in the last 30 days/ }).count()).resolves.toBe(1);
     await expectAccessible(page, 'overview');
     await screenshot(page, 'overview');
 
     await page.getByRole('navigation').getByRole('link', { name: 'Members' }).click();
     await page.getByRole('status').filter({ hasText: 'members match' }).waitFor();
-    await expect(page.getByRole('status').filter({ hasText: 'members match' }).textContent()).resolves.toBe('10 members match.');
+    await expect(page.getByRole('status').filter({ hasText: 'members match' }).textContent()).resolves.toBe('13 members match.');
     await page.getByLabel('Seat type').selectOption('standard');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/seatType=standard/);
-    await expect(page.getByRole('status').filter({ hasText: 'match' }).textContent()).resolves.toBe('5 members match.');
+    await expect(page.getByRole('status').filter({ hasText: 'match' }).textContent()).resolves.toBe('8 members match.');
     await expectAccessible(page, 'members');
     await screenshot(page, 'members');
     // The URL is the state: reloading it shows the same page.
     await page.reload();
-    await page.getByRole('status').filter({ hasText: '5 members match.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: '8 members match.' }).waitFor();
     await page.getByLabel('Seat type').locator('option', { hasText: 'standard' }).waitFor({ state: 'attached' });
     await expect(page.getByLabel('Seat type').inputValue()).resolves.toBe('standard');
 
@@ -117,6 +124,7 @@ describe('the console in Chromium', () => {
     await page.goto('/console/mappings');
     await page.getByRole('button', { name: 'New mapping' }).click();
     await page.getByLabel('IdP group id').fill('okta-grp-engineering');
+    await page.getByText('Group "Engineering", 3 member(s).').waitFor();
     await page.getByLabel('Seat type').selectOption('standard');
     await expect(page.getByRole('button', { name: 'Save mapping' }).isDisabled()).resolves.toBe(true);
     await page.getByRole('button', { name: 'Preview changes (dry run)' }).click();
@@ -134,13 +142,13 @@ describe('the console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: /^Saved:/ }).waitFor();
     const saved = await h.t.ctx.db.selectFrom('group_mappings').select(['idp_group_id', 'seat_type']).where('org_id', '=', org.orgId).execute();
     expect(saved).toEqual([{ idp_group_id: 'okta-grp-engineering', seat_type: 'premium' }]);
-    await page.getByRole('cell', { name: 'okta-grp-engineering', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'Engineering okta-grp-engineering', exact: true }).waitFor();
     await expectAccessible(page, 'mappings');
   });
 
   it('buys seats at the worked-example price: term 1 January, 100 seats, 5 added on 1 March = 5 × price × 10', async () => {
     const { page } = h;
-    const org = await newOrganization(h.t.ctx, { ...TERM, seats: { premium: 100, standard: 0 }, prices: { premium: 3000, standard: 2000 } });
+    const org = await newOrganization(h.t.ctx, { ...TERM, name: `Northwind ${Math.random().toString(36).slice(2, 6)}`, seats: { premium: 100, standard: 0 }, prices: { premium: 3000, standard: 2000 } });
     await signIn(page, org.adminToken);
     await page.getByRole('navigation').getByRole('link', { name: 'Billing' }).click();
     await page.getByLabel('Seat type', { exact: true }).selectOption('premium');

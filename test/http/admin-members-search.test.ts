@@ -36,3 +36,23 @@ it('searches userName, display name and exact externalId, filters by role and so
   const bad = await request(t.app).get('/admin/v1/members?role=boss').set('Authorization', `Bearer ${org.adminToken}`).expect(400);
   expect(bad.body.error.code).toBe('invalid_input');
 });
+
+it('GET /groups finds the IdP groups to map, by name or exact id, with the id a mapping needs', async () => {
+  const org = await newOrganization(t.ctx);
+  const other = await newOrganization(t.ctx);
+  const group = (orgId: string, displayName: string, externalId: string | null) => t.ctx.db.insertInto('groups')
+    .values({ org_id: orgId, display_name: displayName, external_id: externalId, attributes: '{}' }).returning('id').executeTakeFirstOrThrow();
+  const eng = await group(org.orgId, 'Engineering', '00g-eng');
+  const sales = await group(org.orgId, 'Sales 100%', null);
+  await group(other.orgId, 'Engineering elsewhere', '00g-other');
+  const get = (query: string) => request(t.app).get(`/admin/v1/groups?${query}`).set('Authorization', `Bearer ${org.adminToken}`).expect(200);
+  expect((await get('')).body.groups).toEqual([
+    { id: eng.id, externalId: '00g-eng', displayName: 'Engineering', mappingKey: '00g-eng', memberCount: 0 },
+    { id: sales.id, externalId: null, displayName: 'Sales 100%', mappingKey: sales.id, memberCount: 0 },
+  ]);
+  expect((await get('q=ENGIN')).body.groups.map((g: { displayName: string }) => g.displayName)).toEqual(['Engineering']);
+  expect((await get('q=00G-ENG')).body.groups.map((g: { displayName: string }) => g.displayName)).toEqual(['Engineering']);
+  expect((await get(`q=${sales.id}`)).body.groups.map((g: { displayName: string }) => g.displayName)).toEqual(['Sales 100%']);
+  expect((await get('q=%25')).body.groups.map((g: { displayName: string }) => g.displayName)).toEqual(['Sales 100%']);
+  await request(t.app).get('/admin/v1/groups?limit=0').set('Authorization', `Bearer ${org.adminToken}`).expect(400);
+});

@@ -44,6 +44,16 @@ describe('console sign-in', () => {
     expect(String(res.headers['set-cookie'])).toMatch(/^__Host-seatgate_console=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
   });
 
+  it('ends the session a browser already had when it signs in again', async () => {
+    const org = await newOrganization(t.ctx);
+    const first = await signIn(org.adminToken);
+    const again = await request(t.app).post('/console/api/session').set('Cookie', first.cookie).send({ token: org.adminToken }).expect(201);
+    const second = String(again.headers['set-cookie']).split(';')[0]!;
+    expect(second).not.toBe(first.cookie);
+    expect((await request(t.app).get('/admin/v1/seats').set('Cookie', first.cookie).expect(401)).body.error.details.reason).toBe('signed_out');
+    await request(t.app).get('/admin/v1/seats').set('Cookie', second).expect(200);
+  });
+
   it('refuses other tokens with a message that says which token to use', async () => {
     const org = await newOrganization(t.ctx);
     const scim = await request(t.app).post('/console/api/session').send({ token: org.scimToken }).expect(403);

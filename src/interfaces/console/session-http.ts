@@ -96,6 +96,9 @@ export function sessionRoutes(ctx: ServiceContext, publicUrl: string | null): Ro
   router.post('/session', handle(async (req, res) => {
     const { token } = parseInput(signInBody, req.body, 'body');
     const opened = await openConsoleSession(ctx, token);
+    // A session this browser already had ends: one browser, one session.
+    const previous = sessionSecretOf(req);
+    if (previous) await closeConsoleSession(ctx, previous);
     setSessionCookie(req, res, opened.secret, SESSION_ABSOLUTE_MS);
     res.status(201).json({ csrfToken: opened.csrfToken, ...(await whoAmI(ctx, opened.principal)), expiresAt: opened.expiresAt.toISOString() });
   }));

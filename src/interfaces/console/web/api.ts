@@ -74,4 +74,5 @@ export function money(minor: number, currency: string): string {
   }
 }
 
-export const dateText = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC' }) + ' UTC' : '—');
+/** An instant as "2025-03-01 10:30 UTC" (unambiguous in every locale). */
+export const dateText = (iso: string | null | undefined) => (iso ? `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '—');

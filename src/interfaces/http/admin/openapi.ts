@@ -18,10 +18,12 @@ export const openApiDocument = {
     version: '1.0.0',
     description: 'Administration of one organization: seats, members, group mappings, settings and the audit trail. '
       + 'Authenticate with an admin bearer token (`sgadm_…`); the token acts with its member\'s current role. '
-      + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`.',
+      + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`. '
+      + 'The console (/console) calls this same API with its session cookie instead of the bearer (sign-in at `POST /console/api/session`); '
+      + 'writes through a session need its `X-CSRF-Token` header, and an ended session answers 401 `session_ended` (decision 0007).',
   },
   servers: [{ url: '/admin/v1' }],
-  security: [{ adminToken: [] }],
+  security: [{ adminToken: [] }, { consoleSession: [] }],
   paths: {
     '/organization': {
       get: { summary: 'The caller\'s organization with its seats', operationId: 'getOrganization',
@@ -279,6 +281,17 @@ export const openApiDocument = {
       post: { summary: 'Undo a cancellation before the term ends (owners)', operationId: 'resumeSubscription',
         responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(400, 401, 403) } },
     },
+    '/groups': {
+      get: { summary: 'The IdP groups (SCIM Groups), to pick one for a group mapping', operationId: 'listGroups',
+        parameters: [
+          { name: 'q', in: 'query', description: 'part of the display name, or the exact externalId or id', schema: { type: 'string', maxLength: 200 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        ],
+        responses: { 200: json({ type: 'object', properties: { groups: { type: 'array', items: { type: 'object', properties: {
+          id: { type: 'string' }, externalId: nullable('string'), displayName: { type: 'string' }, memberCount: { type: 'integer' },
+          mappingKey: { type: 'string', description: 'the id to put in a mapping: externalId when present, else id' } } } } } }, 'groups, by display name'),
+          ...errors(400, 401, 403) } },
+    },
     // Identity-provider credentials (issue 12): SCIM tokens and JIT hook secrets, shown once.
     '/credentials': {
       get: { summary: 'SCIM tokens and JIT hook secrets (never the secrets), and when the IdP last used one', operationId: 'listCredentials',
@@ -306,7 +319,11 @@ export const openApiDocument = {
     },
   },
   components: {
-    securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'admin token (sgadm_…)' } },
+    securitySchemes: {
+      adminToken: { type: 'http', scheme: 'bearer', description: 'admin token (sgadm_…)' },
+      consoleSession: { type: 'apiKey', in: 'cookie', name: 'seatgate_console',
+        description: 'the console\'s session (`__Host-seatgate_console` over TLS); used only without an Authorization header; writes also need `X-CSRF-Token`' },
+    },
     responses: {
       E400: json(ref('Error'), 'invalid input (`invalid_input`, with `details.issues`)'),
       E401: json(ref('Error'), 'no valid admin token (`WWW-Authenticate: Bearer`)'),

@@ -17,6 +17,7 @@ import { auditRoutes } from './audit.js';
 import { openApiRoutes } from './openapi.js';
 import { billingRoutes } from './billing.js';
 import { credentialRoutes } from './credentials.js';
+import { groupRoutes } from './groups.js';
 
 export { handle, requireRole } from './middleware.js';
 
@@ -39,6 +40,7 @@ export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, l
   router.use(openApiRoutes());
   router.use(billingRoutes(ctx));
   router.use(credentialRoutes(ctx));
+  router.use(groupRoutes(ctx));
 
   router.use((_req, res) => sendAdminError(res, 404, 'not_found', 'no such admin endpoint'));
   router.use(adminErrorHandler(logger));

@@ -108,10 +108,17 @@ function Subscription({ data, selfServe, onChanged }: { data: Subscription; self
   const [error, setError] = useState<ApiError>();
   const cancelled = Boolean(data.cancelAtTermEnd);
   const run = async (path: string) => { try { setError(undefined); await post(path); onChanged(); } catch (e) { setError(toApiError(e)); } };
-  const entries = Object.entries(data).filter(([, v]) => typeof v !== 'object' || v === null);
+  const renewal = data.projectedRenewal as { totalMinor?: number; seats?: Record<string, number> } | null | undefined;
+  const currency = String(data.currency);
+  const atEnd = data.atTermEnd === 'renews' ? `renews as ${String(data.renewsAsPlan)}` : data.atTermEnd === 'ended' ? 'ended' : 'ends (no renewal)';
   return (
     <>
-      <dl className="kv">{entries.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{String(v)}</dd></div>)}</dl>
+      <dl className="kv">
+        <div><dt>Plan</dt><dd>{String(data.plan)} ({data.billingMode === 'self_serve' ? 'self-serve' : 'sales-assisted'}, {String(data.currency)})</dd></div>
+        <div><dt>Term</dt><dd>{String(data.termStart)} to {String(data.termEnd)} (exclusive)</dd></div>
+        <div><dt>Status</dt><dd>{String(data.status)}{cancelled ? ' — cancelled at the end of the term' : ''}</dd></div>
+        <div><dt>At the end of the term</dt><dd>{atEnd}{renewal?.totalMinor !== undefined ? `: ${Object.entries(renewal.seats ?? {}).map(([t, n]) => `${n} ${t}`).join(', ')} seats, projected renewal invoice ${money(renewal.totalMinor, currency)}` : ''}</dd></div>
+      </dl>
       {selfServe && (cancelled
         ? <button type="button" onClick={() => run('/subscription/resume')}>Resume the subscription</button>
         : <button type="button" className="danger" onClick={() => { if (window.confirm('Cancel at the end of the term? Access continues until then.')) void run('/subscription/cancel'); }}>Cancel at term end</button>)}

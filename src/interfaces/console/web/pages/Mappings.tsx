@@ -7,6 +7,7 @@ import { Link } from '../router';
 import { ErrorBox, Field, Loading, Page, toApiError, useLoad } from '../ui';
 import type { SeatOverview } from './Overview';
 
+interface Group { id: string; externalId: string | null; displayName: string; memberCount: number; mappingKey: string }
 interface Mapping { id: string; idpGroupId: string; seatType: string; allowFallback: boolean; role: string | null; createdAt: string; updatedAt: string }
 interface Position { seatState: string; seatType: string | null }
 interface Reevaluation {
@@ -30,6 +31,8 @@ const OUTCOME: Record<string, string> = {
 export function Mappings() {
   const list = useLoad(() => get<{ mappings: Mapping[] }>('/group-mappings'), []);
   const seats = useLoad(() => get<SeatOverview>('/seats'), []);
+  const groups = useLoad(() => get<{ groups: Group[] }>('/groups?limit=200'), []);
+  const groupName = (key: string) => groups.data?.groups.find((g) => g.mappingKey === key || g.id === key || g.externalId === key)?.displayName;
   const [editing, setEditing] = useState<Mapping | 'new' | null>(null);
   const [pendingDelete, setPendingDelete] = useState<Mapping | null>(null);
   const [notice, setNotice] = useState<string>();
@@ -50,7 +53,7 @@ export function Mappings() {
             <tbody>
               {list.data.mappings.map((m) => (
                 <tr key={m.id}>
-                  <td><code>{m.idpGroupId}</code></td><td>{m.seatType}</td><td>{m.allowFallback ? 'to lower types' : 'no'}</td><td>{dateText(m.updatedAt)}</td>
+                  <td>{groupName(m.idpGroupId) ?? <span className="muted">unknown group</span>}<div><code>{m.idpGroupId}</code></div></td><td>{m.seatType}</td><td>{m.allowFallback ? 'to lower types' : 'no'}</td><td>{dateText(m.updatedAt)}</td>
                   <td className="actions">
                     <button type="button" className="secondary" onClick={() => { setEditing(m); setPendingDelete(null); }} aria-label={`Edit mapping of ${m.idpGroupId}`}>Edit</button>
                     <button type="button" className="danger" onClick={() => { setPendingDelete(m); setEditing(null); }} aria-label={`Delete mapping of ${m.idpGroupId}`}>Delete</button>
@@ -62,14 +65,14 @@ export function Mappings() {
           </table>
         </div>
       )}
-      {editing && <MappingForm key={editing === 'new' ? 'new' : editing.id} mapping={editing === 'new' ? null : editing} types={types}
+      {editing && <MappingForm key={editing === 'new' ? 'new' : editing.id} mapping={editing === 'new' ? null : editing} types={types} groups={groups.data?.groups ?? []}
         onCancel={() => setEditing(null)} onSaved={done} />}
       {pendingDelete && <DeleteMapping mapping={pendingDelete} onCancel={() => setPendingDelete(null)} onDeleted={done} />}
     </Page>
   );
 }
 
-function MappingForm({ mapping, types, onCancel, onSaved }: { mapping: Mapping | null; types: string[]; onCancel: () => void; onSaved: (text: string) => void }) {
+function MappingForm({ mapping, types, groups, onCancel, onSaved }: { mapping: Mapping | null; types: string[]; groups: Group[]; onCancel: () => void; onSaved: (text: string) => void }) {
   const [form, setForm] = useState({ idpGroupId: mapping?.idpGroupId ?? '', seatType: mapping?.seatType ?? types[0] ?? '', allowFallback: mapping?.allowFallback ?? false });
   const [preview, setPreview] = useState<{ form: string; result: ChangeResult }>();
   const [error, setError] = useState<ApiError>();
@@ -95,8 +98,13 @@ function MappingForm({ mapping, types, onCancel, onSaved }: { mapping: Mapping |
     <section className="panel" aria-labelledby="mapping-form-title">
       <h2 id="mapping-form-title">{mapping ? `Edit the mapping of ${mapping.idpGroupId}` : 'New mapping'}</h2>
       <form onSubmit={dryRun}>
-        <Field label="IdP group id" hint="SCIM Group id or externalId (Okta: the group id; Entra: the group's object id)">{(id, hint) => (
-          <input id={id} aria-describedby={hint} required value={form.idpGroupId} onChange={(e) => setForm({ ...form, idpGroupId: e.target.value })} />)}</Field>
+        <Field label="IdP group id" hint="Pick a group your IdP pushed, or type its id: SCIM Group id or externalId (Okta: the group id; Entra: the group's object id)">{(id, hint) => (
+          <input id={id} aria-describedby={hint} required list="idp-groups" autoComplete="off" value={form.idpGroupId} onChange={(e) => setForm({ ...form, idpGroupId: e.target.value })} />)}</Field>
+        <datalist id="idp-groups">{groups.map((g) => <option key={g.id} value={g.mappingKey} label={`${g.displayName} (${g.memberCount} member${g.memberCount === 1 ? '' : 's'})`} />)}</datalist>
+        {form.idpGroupId && groups.length > 0 && (() => {
+          const g = groups.find((x) => x.mappingKey === form.idpGroupId || x.id === form.idpGroupId || x.externalId === form.idpGroupId);
+          return <p className="muted" aria-live="polite">{g ? `Group "${g.displayName}", ${g.memberCount} member(s).` : 'No pushed group has this id yet: the mapping applies once the IdP pushes it.'}</p>;
+        })()}
         <Field label="Seat type">{(id) => (
           <select id={id} value={form.seatType} onChange={(e) => setForm({ ...form, seatType: e.target.value })}>{typeOptions.map((t) => <option key={t}>{t}</option>)}</select>)}</Field>
         <div className="check">

@@ -22,6 +22,7 @@ export function Overview({ session }: { session: Session }) {
   const org = useLoad(() => get<Organization>('/organization'), []);
   const settings = useLoad(() => get<{ utilizationAlertThreshold: number }>('/settings'), []);
   const reductions = useLoad(() => (owner ? get<{ reductions: Reduction[] }>('/seats/reductions') : Promise.resolve({ reductions: [] })), [owner]);
+  const refusals = useLoad(() => get<{ events: { at: string }[] }>('/audit?action=seat.refused&limit=500'), []);
   const threshold = settings.data?.utilizationAlertThreshold ?? 0.9;
 
   const attention: { text: string; to: string }[] = [];
@@ -59,6 +60,9 @@ export function Overview({ session }: { session: Session }) {
           ))}
         </div>
       )}
+      <h2>Refused for lack of a seat, last 30 days</h2>
+      <ErrorBox error={refusals.error} />
+      {refusals.data && <RefusalChart events={refusals.data.events} />}
       <h2>Needs attention</h2>
       {seats.data && (attention.length === 0
         ? <p>Nothing needs attention.</p>
@@ -84,5 +88,28 @@ export function Overview({ session }: { session: Session }) {
         </>
       )}
     </Page>
+  );
+}
+
+/** Refusals per day over the last 30 days (from the audit trail's `seat.refused` events). */
+function RefusalChart({ events }: { events: { at: string }[] }) {
+  const today = Date.parse(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+  const days = Array.from({ length: 30 }, (_, i) => ({ day: new Date(today - (29 - i) * DAY).toISOString().slice(0, 10), count: 0 }));
+  for (const event of events) {
+    const slot = days.find((d) => d.day === event.at.slice(0, 10));
+    if (slot) slot.count += 1;
+  }
+  const total = days.reduce((sum, d) => sum + d.count, 0);
+  const max = Math.max(1, ...days.map((d) => d.count));
+  const busiest = days.reduce((a, b) => (b.count > a.count ? b : a), days[0]!);
+  const label = total === 0 ? 'No refusal in the last 30 days.'
+    : `${total} refusal(s) in the last 30 days; the most, ${busiest.count}, on ${busiest.day}.`;
+  return (
+    <figure className="chart">
+      <div className="bars" role="img" aria-label={label}>
+        {days.map((d) => <div key={d.day} className="bar" title={`${d.day}: ${d.count}`} style={{ height: `${(d.count / max) * 100}%` }} />)}
+      </div>
+      <figcaption className="muted">{label} {days[0]!.day} to {days[29]!.day}.</figcaption>
+    </figure>
   );
 }
