@@ -1,6 +1,9 @@
 # seatgate: build with dev dependencies, run with production dependencies only, as a non-root
-# user, against the PostgreSQL named by DATABASE_URL.
-FROM node:20-bookworm-slim AS build
+# user, against the PostgreSQL named by DATABASE_URL (one host, or libpq's several with
+# target_session_attrs=read-write). Built and run in CI by .ci/image.sh, which passes a Node 20
+# base made locally as NODE_IMAGE since no registry is reachable there.
+ARG NODE_IMAGE=node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,7 +11,7 @@ COPY tsconfig.json tsconfig.build.json vite.config.mjs ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -78,7 +78,14 @@ export class FailoverPool extends pg.Pool {
       ...config,
       // pg.Pool makes its connections with `new Client(options)`: each to the current host.
       Client: class extends pg.Client {
-        constructor(options?: pg.ClientConfig) { super({ ...options, connectionString: locator.currentUrl() }); }
+        constructor(options?: pg.ClientConfig) {
+          super({ ...options, connectionString: locator.currentUrl() });
+          // pg.Pool listens for errors only while a client is idle. A checked-out client whose
+          // session the server ends between two queries (57P01 as a node is promoted or
+          // demoted) would otherwise crash the process with an unhandled 'error' event; the
+          // client is marked unusable and its next query fails and the pool then drops it.
+          this.on('error', () => {});
+        }
       },
     });
   }

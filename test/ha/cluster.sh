@@ -106,9 +106,10 @@ EOF
   as_pg psql -q -h 127.0.0.1 -p "$primary_port" -d "$DB" -v ON_ERROR_STOP=1 <<SQL
 do \$\$ begin
   if not exists (select from pg_roles where rolname = '$APP_USER') then
-    create role $APP_USER login password '$APP_PASSWORD';
+    create role $APP_USER login createdb password '$APP_PASSWORD';
   end if;
 end \$\$;
+alter role $APP_USER createdb;
 alter database $DB owner to $APP_USER;
 alter schema public owner to $APP_USER;
 SQL
@@ -150,7 +151,7 @@ kill_node() { # name: kill -9 of the node's keeper, its postgres and every backe
   pids=$( { [ -n "$keeper" ] && descendants "$keeper"; [ -n "$postmaster" ] && descendants "$postmaster"; } | sort -u)
   [ -n "$pids" ] || die "$name is not running"
   # shellcheck disable=SC2086
-  kill -9 $pids
+  kill -9 $pids 2>/dev/null || true # a backend may have gone meanwhile
   rm -f "$HA_DIR/$name.pid"
 }
 
