@@ -52,6 +52,7 @@ describe('password is never stored and never returned', () => {
     ['URN-qualified path', () => patchOp({ op: 'replace', path: `${USER}:password`, value: 's3cret' })],
     ['URN-qualified key in a no-path value', () => patchOp({ op: 'replace', value: { [`${USER}:password`]: 's3cret' } })],
     ['differently cased key', () => patchOp({ op: 'replace', value: { PassWord: 's3cret' } })],
+    ['no-path value nested under the core schema URN', () => patchOp({ op: 'replace', value: { [USER]: { password: 's3cret' } } })],
   ];
 
   it.each(forms)('PATCH with %s', async (_name, body) => {
@@ -86,6 +87,8 @@ describe('password is never stored and never returned', () => {
     const created = await scim(org.scimToken).post('/Users', { schemas: [USER], userName, password: 's3cret' }).expect(201);
     const id = created.body.id as string;
     await scim(org.scimToken).put(`/Users/${id}`, { schemas: [USER], userName, PASSWORD: 's3cret', [`${USER}:password`]: 's3cret' }).expect(200);
+    await expectNoPasswordAnywhere(org.scimToken, org.orgId, id, userName);
+    await scim(org.scimToken).put(`/Users/${id}`, { schemas: [USER], userName, [USER]: { password: 's3cret' } }).expect(200);
     await expectNoPasswordAnywhere(org.scimToken, org.orgId, id, userName);
     const bulk = await scim(org.scimToken).post('/Bulk', {
       schemas: [BULK],

@@ -222,22 +222,26 @@ function stripSubAttributes(value: unknown, attribute: AttributeMeta): void {
 export function withoutSecrets<T extends JsonRecord>(type: ResourceType, resource: T): T {
   const out: JsonRecord = { ...resource };
   for (const entry of catalog[type]) {
-    const holderKey = entry.extension ? Object.keys(out).find((key) => key.toLowerCase() === entry.schema.toLowerCase()) : undefined;
-    if (entry.extension && (holderKey === undefined || !isRecord(out[holderKey]))) continue;
-    const holder: JsonRecord = holderKey === undefined ? out : { ...(out[holderKey] as JsonRecord) };
-    for (const attribute of entry.attributes) {
-      if (isSecret(attribute)) {
-        deleteKey(holder, attribute.name);
-        deleteKey(out, `${entry.schema}:${attribute.name}`);
-        continue;
+    // Where the schema's attributes can sit: its URN-keyed object (extensions; the core schema
+    // too, when a client nests core attributes under the core URN), and the top level (core).
+    const urnKey = Object.keys(out).find((key) => key.toLowerCase() === entry.schema.toLowerCase());
+    const holders: (string | undefined)[] = [...(entry.extension ? [] : [undefined]), ...(urnKey !== undefined && isRecord(out[urnKey]) ? [urnKey] : [])];
+    for (const holderKey of holders) {
+      const holder: JsonRecord = holderKey === undefined ? out : { ...(out[holderKey] as JsonRecord) };
+      for (const attribute of entry.attributes) {
+        if (isSecret(attribute)) {
+          deleteKey(holder, attribute.name);
+          deleteKey(out, `${entry.schema}:${attribute.name}`);
+          continue;
+        }
+        const key = Object.keys(holder).find((k) => k.toLowerCase() === attribute.name.toLowerCase());
+        if (key !== undefined && attribute.subAttributes.some(isSecret)) {
+          holder[key] = structuredClone(holder[key]);
+          stripSubAttributes(holder[key], attribute);
+        }
       }
-      const key = Object.keys(holder).find((k) => k.toLowerCase() === attribute.name.toLowerCase());
-      if (key !== undefined && attribute.subAttributes.some(isSecret)) {
-        holder[key] = structuredClone(holder[key]);
-        stripSubAttributes(holder[key], attribute);
-      }
+      if (holderKey !== undefined) out[holderKey] = holder;
     }
-    if (holderKey !== undefined) out[holderKey] = holder;
   }
   return out as T;
 }

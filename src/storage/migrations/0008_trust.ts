@@ -6,6 +6,7 @@
 // 2. Audit events get a random public id: the bigint id comes from one sequence shared by every
 //    organization, so showing it told an admin how much the other tenants were doing. The bigint
 //    stays the internal order (and keyset) key; the API shows and pages by the public id only.
+//    Adding the column rewrites audit_events once (a volatile default).
 import { sql, type Kysely } from 'kysely';
 import { secretAttributeKeys } from '../../protocol/scim/attributes.js';
 

@@ -12,7 +12,7 @@ import { etagOf } from '../../../protocol/scim/representation.js';
 import { MAX_PAYLOAD_BYTES, resourceTypes, schemas, serviceProviderConfig } from '../../../protocol/scim/discovery.js';
 import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
 import { compileFilter, ScimFilterError } from '../../../protocol/scim/filter/index.js';
-import { principalOf, type RequireBearer } from '../auth.js';
+import type { RequireBearer } from '../auth.js';
 import { RESOURCE_HANDLERS, type ScimResourceHandler } from './resource-types.js';
 import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError } from './respond.js';
 import { bulkRoute } from './bulk.js';
