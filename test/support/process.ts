@@ -30,7 +30,7 @@ export function startServerProcess(
     child, port,
     output: () => output,
     exited: () => exit,
-    async ready(timeoutMs = 30_000) {
+    async ready(timeoutMs = 90_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
