@@ -59,6 +59,8 @@ export interface ReevaluationSummary {
   /** Per seat type: counters before and after, and how many seats would be missing. */
   seats: { seatType: string; allocated: number; assignedBefore: number; assignedAfter: number; free: number; shortBy: number; sufficient: boolean }[];
   seatsSuffice: boolean;
+  /** Members whose role a mapping granted or revoked (admin at most; never owners, never hand-set roles). */
+  roleChanges: { memberId: string; userName: string; from: string; to: string }[];
   /** Lists are cut at LIST_LIMIT entries; the counts are always complete. */
   changedCount: number;
   blockedCount: number;
@@ -206,8 +208,14 @@ async function applyChange(trx: Db, ctx: ServiceContext, orgId: string, change: 
       free: (now?.allocated ?? 0) - (now?.assigned ?? 0), shortBy, sufficient: shortBy === 0,
     };
   });
+  // Roles the mappings grant (domain/access.ts mappedRole) moved with the same re-evaluation.
+  const roleChanges = [...before].flatMap(([id, was]) => {
+    const now = after.get(id);
+    return now && now.role !== was.role ? [{ memberId: id, userName: was.user_name, from: was.role, to: now.role }] : [];
+  });
   const summary: ReevaluationSummary = {
     membersEvaluated: affected.length,
+    roleChanges: roleChanges.slice(0, LIST_LIMIT),
     changes: changes.slice(0, LIST_LIMIT),
     blocked: blockedList.slice(0, LIST_LIMIT),
     seats,

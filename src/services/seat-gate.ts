@@ -27,7 +27,7 @@ import { applyMappedRole } from './access/mapped-role.js';
 export type GateTrigger =
   | 'scim_create' | 'scim_reactivate' | 'jit_login' | 'group_change' | 'mapping_change'
   | 'admin_assign' | 'seats_freed' | 'seats_added' | 'org_create' | 'scim_deactivate' | 'scim_delete' | 'scim_update'
-  | 'admin_batch' | 'admin_remove' | 'plan_migration';
+  | 'admin_batch' | 'admin_remove';
 
 export interface GateOrg {
   id: string;

@@ -72,3 +72,9 @@ export async function pendingMemberIds(db: Db, orgId: string): Promise<string[]>
     .orderBy('pending_since').limit(10_000).execute();
   return rows.map((row) => row.id);
 }
+
+/** The admin's hold on a deactivated member: it comes back `unassigned` when the IdP reactivates it. */
+export async function holdInactiveMember(db: Db, orgId: string, memberId: string): Promise<void> {
+  await db.updateTable('members').set({ unassigned_by_admin: true })
+    .where('org_id', '=', orgId).where('id', '=', memberId).where('seat_state', '=', 'inactive').execute();
+}

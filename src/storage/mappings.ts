@@ -98,7 +98,7 @@ export async function membersOfIdpGroups(db: Db, orgId: string, idpGroupIds: str
 
 /** Seat state of some members, and of every pending member (the ones a freed seat may serve). */
 export async function seatSnapshot(db: Db, orgId: string, memberIds: string[]) {
-  return db.selectFrom('members').select(['id', 'user_name', 'seat_state', 'seat_type'])
+  return db.selectFrom('members').select(['id', 'user_name', 'seat_state', 'seat_type', 'role'])
     .where('org_id', '=', orgId)
     .where((eb) => (memberIds.length > 0
       ? eb.or([eb('id', 'in', memberIds), eb('seat_state', '=', 'pending')])

@@ -27,9 +27,13 @@ describe('group mapping roles', () => {
     await api.put(`/members/${owner}/role`, { role: 'owner' }).expect(200);
 
     const group = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Platform admins', externalId: 'okta-admins' }).expect(201);
-    await api.post('/group-mappings', { idpGroupId: 'okta-admins', seatType: 'standard', role: 'admin' }).expect(201);
     await scim.patch(`/Groups/${group.body.id}`, patchOp({ op: 'add', path: 'members', value: [m, handSet, owner, org.ownerId].map((value) => ({ value })) }))
       .expect((res) => expect([200, 204]).toContain(res.status));
+    const preview = await api.post('/group-mappings/dry-run', { op: 'create', mapping: { idpGroupId: 'okta-admins', seatType: 'standard', role: 'admin' } }).expect(200);
+    expect(preview.body.reevaluation.roleChanges).toEqual([{ memberId: m, userName: expect.any(String), from: 'member', to: 'admin' }]);
+    expect(await roleOf(org.orgId, m)).toEqual(['member', 'default']); // the dry run changed nothing
+    const saved = await api.post('/group-mappings', { idpGroupId: 'okta-admins', seatType: 'standard', role: 'admin' }).expect(201);
+    expect(saved.body.reevaluation.roleChanges).toHaveLength(1);
     expect(await roleOf(org.orgId, m)).toEqual(['admin', 'mapping']);
     expect(await roleOf(org.orgId, handSet)).toEqual(['member', 'manual']);
     expect(await roleOf(org.orgId, owner)).toEqual(['owner', 'manual']);

@@ -119,6 +119,14 @@ describe('CLI', () => {
       expect(human.stdout).toMatch(/enterprise_seat_based → enterprise, 20 enterprise seats/);
       expect(human.stdout).toMatch(/invoice INV-\d{6} \(migration\), total 0/);
       expect((await cli('org', 'migrate-plan', '--org', legacy.orgId, '--price', 'lots')).code).toBe(1);
+
+      // The primary owner left: the operator hands ownership on.
+      const heir = await seatedMember(real, legacy.orgId);
+      const moved = await cli('org', 'transfer-ownership', '--org', legacy.orgId, '--member', heir, '--json');
+      expect(moved).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(moved.stdout)).toEqual({ previousPrimaryOwnerId: legacy.ownerId, primaryOwnerId: heir });
+      expect((await memberRow(real, legacy.orgId, legacy.ownerId)).role).toBe('owner');
+      expect((await cli('org', 'transfer-ownership', '--org', legacy.orgId, '--member', heir)).code).toBe(1);
     } finally {
       await real.close();
     }

@@ -1,8 +1,10 @@
 // `org convert` and `org migrate-plan`: the account team's conversions of a contract
-// (services/billing/conversions.ts), with what the invoice of the day says.
+// (services/billing/conversions.ts), with what the invoice of the day says; and
+// `org transfer-ownership`, for when the primary owner is gone and cannot transfer it.
 import type { Command } from 'commander';
 import { BILLING_MODES, type BillingMode } from '../../domain/organization.js';
 import { convertBillingMode, migrateLegacyPlan } from '../../services/billing/conversions.js';
+import { transferOwnership } from '../../services/access/roles.js';
 import type { WithContext } from './commands.js';
 import { printResult, table, UsageError, type Io } from './format.js';
 
@@ -17,6 +19,15 @@ export function registerConversionCommands(program: Command, io: Io, withContext
       if (!BILLING_MODES.includes(options.to)) throw new UsageError(`--to must be one of ${BILLING_MODES.join(', ')}`);
       const result = await withContext((ctx) => convertBillingMode(ctx, options.org, options.to as BillingMode));
       printResult(io, options.json, result, () => `${result.orgId}: ${result.from} → ${result.to}; ${result.note}`);
+    });
+  org.command('transfer-ownership')
+    .description('make an active member the primary owner (the previous one becomes an owner); the same use case as the admin API')
+    .requiredOption('--org <orgId>', 'organization id')
+    .requiredOption('--member <memberId>', 'the new primary owner')
+    .option('--json', 'print one JSON object')
+    .action(async (options) => {
+      const result = await withContext((ctx) => transferOwnership(ctx, options.org, options.member, { type: 'operator' }));
+      printResult(io, options.json, result, () => `primary owner: ${result.previousPrimaryOwnerId} → ${result.primaryOwnerId} (now an owner)`);
     });
   org.command('migrate-plan')
     .description('move a legacy plan to the plan it renews as, before its renewal; prints the invoice of the day')

@@ -154,7 +154,7 @@ export async function deleteUser(ctx: ServiceContext, caller: ScimCaller, id: st
     checkIfMatch(current.version, ifMatch);
     const member = await lockMember(trx, caller.orgId, id);
     if (member?.role === 'primary_owner') {
-      throw new DomainError('forbidden', 'The primary owner cannot be deleted by provisioning; transfer ownership first (deactivation is allowed).');
+      throw new DomainError('forbidden', 'The primary owner cannot be deleted by provisioning; transfer ownership first (POST /admin/v1/organization/transfer-ownership; deactivation is allowed).');
     }
     await release(trx, org, id, 'deleted', 'scim_delete', caller.actor);
     await users.deleteUser(trx, caller.orgId, id);

@@ -17,7 +17,7 @@ import { seatChangeDenial } from '../../domain/access.js';
 import { invalidInput, notFound } from '../../domain/errors.js';
 import { isUuid } from '../../domain/ids.js';
 import { refusalMessage } from '../../domain/seat-choice.js';
-import { lockMembersForAccess, lockOrganizationForAccess, pendingMemberIds } from '../../storage/access.js';
+import { holdInactiveMember, lockMembersForAccess, lockOrganizationForAccess, pendingMemberIds } from '../../storage/access.js';
 import { recordAudit, type Actor } from '../../storage/audit.js';
 import type { Db } from '../../storage/database.js';
 import { findMemberDetail } from '../../storage/member-queries.js';
@@ -95,7 +95,7 @@ async function applyIn(
     }
     const holds = member.seat_state === 'assigned' ? member.seat_type : null;
     const from = holds ?? member.seat_state;
-    if (from === to || (to === 'unassigned' && member.seat_state === 'inactive')) return; // nothing to do
+    if (from === to) return; // nothing to do
     planned.push({ memberId: member.id, from, to, holds, state: member.seat_state });
   });
   const changes = planned.map(({ memberId, from, to }) => ({ memberId, from, to }));
@@ -125,7 +125,10 @@ async function applyIn(
   const at = new Date().toISOString();
   for (const change of planned) {
     const reason = { kind: 'admin', trigger: 'admin_batch', by: actor, at };
-    if (change.to === 'unassigned') {
+    if (change.to === 'unassigned' && change.state === 'inactive') {
+      // Like PUT seat: a deactivated member stays inactive, and comes back unassigned when reactivated.
+      await holdInactiveMember(trx, orgId, change.memberId);
+    } else if (change.to === 'unassigned') {
       await writeMemberSeat(trx, orgId, change.memberId, { seatState: 'unassigned', seatType: null, reason, unassignedByAdmin: true });
     } else {
       await writeMemberSeat(trx, orgId, change.memberId, { seatState: 'assigned', seatType: change.to, reason, unassignedByAdmin: false });
@@ -135,7 +138,8 @@ async function applyIn(
       action: change.to === 'unassigned' ? 'seat.released.unassigned' : change.holds ? 'seat.changed' : 'seat.assigned',
       subjectType: 'member', subjectId: change.memberId,
       before: { seatState: change.state, seatType: change.holds },
-      after: change.to === 'unassigned' ? { seatState: 'unassigned' } : { seatState: 'assigned', seatType: change.to },
+      after: change.to !== 'unassigned' ? { seatState: 'assigned', seatType: change.to }
+        : change.state === 'inactive' ? { seatState: 'inactive', unassignedByAdmin: true } : { seatState: 'unassigned' },
       reason: { kind: 'admin', trigger: 'admin_batch' },
     });
   }

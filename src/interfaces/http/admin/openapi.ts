@@ -411,7 +411,11 @@ export const openApiDocument = {
           seats: { type: 'array', items: { type: 'object', properties: {
             seatType: { type: 'string' }, allocated: { type: 'integer' }, assignedBefore: { type: 'integer' }, assignedAfter: { type: 'integer' },
             free: { type: 'integer' }, shortBy: { type: 'integer' }, sufficient: { type: 'boolean' } } } },
-          seatsSuffice: { type: 'boolean' }, changedCount: { type: 'integer' }, blockedCount: { type: 'integer' }, truncated: { type: 'boolean' },
+          seatsSuffice: { type: 'boolean' },
+          roleChanges: { type: 'array', items: { type: 'object', properties: {
+            memberId: { type: 'string' }, userName: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } },
+            description: 'roles a mapping granted or revoked' },
+          changedCount: { type: 'integer' }, blockedCount: { type: 'integer' }, truncated: { type: 'boolean' },
         } },
       } },
       Settings: { type: 'object', properties: {
