@@ -120,7 +120,7 @@ describe('POST /admin/v1/organization/transfer-ownership', () => {
     const m = await seatedMember(t.ctx, org.orgId);
     await as(t, owner.token).post('/organization/transfer-ownership', { memberId: m }).expect(403);
     await as(t, admin.token).post('/organization/transfer-ownership', { memberId: m }).expect(403);
-    await scimClient(t.app, org.scimToken).patch(`/Users/${m}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(200);
+    await scimClient(t.app, org.scimToken).patch(`/Users/${m}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(204);
     const inactive = await as(t, org.adminToken).post('/organization/transfer-ownership', { memberId: m }).expect(400);
     expect(inactive.body.error.message).toMatch(/active/);
     await as(t, org.adminToken).post('/organization/transfer-ownership', { memberId: '00000000-0000-4000-8000-000000000000' }).expect(404);
@@ -240,7 +240,7 @@ describe('DELETE /admin/v1/members/{id}', () => {
     expect(await seats(t.ctx, org.orgId)).toEqual(seatsAfterRemoval);
     expect(await auditActions(t.ctx, org.orgId, 'member.recreated_after_removal')).toBe(1);
     // A PATCH that reactivates keeps the admin's hold; an admin restores it.
-    await scim.patch(`/Users/${again.body.id}`, patchOp({ op: 'replace', path: 'active', value: true })).expect(200);
+    await scim.patch(`/Users/${again.body.id}`, patchOp({ op: 'replace', path: 'active', value: true })).expect(204);
     expect((await memberRow(t.ctx, org.orgId, again.body.id)).seat_state).toBe('unassigned');
     await as(t, org.adminToken).put(`/members/${again.body.id}/seat`, { seatType: 'standard' }).expect(200);
     // The tombstone was consumed: a later removal and re-create works the same, once.

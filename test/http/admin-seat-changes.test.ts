@@ -124,10 +124,10 @@ describe('POST /admin/v1/seat-changes', () => {
 
     // A member the IdP deactivated gets no seat from a batch, but may be held unassigned.
     const scim = scimClient(t.app, org.scimToken);
-    await scim.patch(`/Users/${b}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] }).expect(200);
+    await scim.patch(`/Users/${b}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] }).expect(204);
     expect((await api.post('/seat-changes', { changes: [{ memberId: b, seatType: 'premium' }] }).expect(400)).body.error.message).toMatch(/deactivated/);
     await api.post('/seat-changes', { changes: [{ memberId: b, seatType: 'unassigned' }] }).expect(200);
-    await scim.patch(`/Users/${b}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: true }] }).expect(200);
+    await scim.patch(`/Users/${b}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: true }] }).expect(204);
     expect(await place(org.orgId, b)).toBe('unassigned');
     await expectCounterConsistent(t.ctx, org.orgId);
   });

@@ -29,12 +29,12 @@ describe('an admin token acts only while its member is active and present', () =
     const admin = await provisionedAdmin(org.scimToken, org.orgId);
     await adminGet(admin.token).expect(200);
 
-    await scim(org.scimToken).patch(`/Users/${admin.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    await scim(org.scimToken).patch(`/Users/${admin.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(204);
     const refused = await adminGet(admin.token).expect(401);
     expect(refused.body.error.code).toBe('unauthorized');
     expect(await authenticate(t.ctx, 'admin', admin.token)).toBeUndefined();
 
-    await scim(org.scimToken).patch(`/Users/${admin.id}`, patchOp({ op: 'replace', path: 'active', value: true })).expect(200);
+    await scim(org.scimToken).patch(`/Users/${admin.id}`, patchOp({ op: 'replace', path: 'active', value: true })).expect(204);
     await adminGet(admin.token).expect(200);
   });
 

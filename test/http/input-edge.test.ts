@@ -207,7 +207,7 @@ describe('deep JSON', () => {
     await sql`update members set attributes = attributes || ${`{${deep},${kept}}`}::jsonb where org_id = ${org.orgId} and id = ${user.body.id}`.execute(t.ctx.db);
     await sql`update groups set attributes = attributes || ${`{${deep}}`}::jsonb where org_id = ${org.orgId} and id = ${group.body.id}`.execute(t.ctx.db);
     await migration0013.up(t.ctx.db as never);
-    await scim(org.scimToken).patch(`/Users/${user.body.id}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(200);
+    await scim(org.scimToken).patch(`/Users/${user.body.id}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(204);
     const read = await scim(org.scimToken).get(`/Users/${user.body.id}`).expect(200);
     expect(read.body).toMatchObject({ active: false, name: { givenName: 'Kept' }, 'urn:ietf:params:scim:schemas:extension:y:2.0:User': { a: expect.anything() } });
     expect(read.body['urn:ietf:params:scim:schemas:extension:x:2.0:User']).toBeUndefined();
@@ -220,7 +220,7 @@ describe('deep JSON', () => {
     const user = await scim(org.scimToken).post('/Users', { schemas: [USER], userName: 'long-ext@x.com' }).expect(201);
     const externalId = 'e'.repeat(600);
     await t.ctx.db.updateTable('members').set({ external_id: externalId }).where('org_id', '=', org.orgId).where('id', '=', user.body.id).execute();
-    await scim(org.scimToken).patch(`/Users/${user.body.id}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(200);
+    await scim(org.scimToken).patch(`/Users/${user.body.id}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(204);
     await scim(org.scimToken).put(`/Users/${user.body.id}`, { schemas: [USER], userName: 'long-ext@x.com', externalId, active: true }).expect(200);
     const changed = await scim(org.scimToken).put(`/Users/${user.body.id}`, { schemas: [USER], userName: 'long-ext@x.com', externalId: `${externalId}x` });
     expect(changed.body).toEqual(scimError(400, 'invalidValue'));

@@ -60,7 +60,7 @@ describe('password is never stored and never returned', () => {
     const userName = `pw-${Math.random().toString(36).slice(2)}@x.com`;
     const created = await scim(org.scimToken).post('/Users', { schemas: [USER], userName, password: 's3cret' }).expect(201);
     const id = created.body.id as string;
-    const patched = await scim(org.scimToken).patch(`/Users/${id}`, body(id)).expect(200);
+    const patched = await scim(org.scimToken).patch(`/Users/${id}?excludedAttributes=groups`, body(id)).expect(200);
     expect(JSON.stringify(patched.body).toLowerCase()).not.toContain('password');
     await expectNoPasswordAnywhere(org.scimToken, org.orgId, id, userName);
   });
@@ -125,7 +125,7 @@ describe('migration 0008', () => {
   it('a PATCH of nothing but a password is a no-op: no new version', async () => {
     const org = await newOrganization(t.ctx);
     const created = await scim(org.scimToken).post('/Users', { schemas: [USER], userName: `pw-noop-${Math.random().toString(36).slice(2)}@x.com` }).expect(201);
-    const res = await scim(org.scimToken).patch(`/Users/${created.body.id}`, patchOp({ op: 'replace', path: 'password', value: 'n3w' })).expect(200);
+    const res = await scim(org.scimToken).patch(`/Users/${created.body.id}?excludedAttributes=groups`, patchOp({ op: 'replace', path: 'password', value: 'n3w' })).expect(200);
     expect(res.body.meta.version).toBe(created.body.meta.version);
   });
 });
