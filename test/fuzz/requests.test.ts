@@ -3,6 +3,7 @@
 // its interface's error body; a refused create writes nothing; and afterwards the organization's
 // seat counters still equal its members. Seeded: FUZZ_SEED=<n> replays a run (the seed is
 // printed when it fails); FUZZ_RUNS=<n> changes the number of requests (default 3,000).
+import { createServer, type Server } from 'node:http';
 import fc from 'fast-check';
 import request from 'supertest';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
@@ -15,17 +16,24 @@ const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const BASE = { scim: '/scim/v2', admin: '/admin/v1', jit: '/jit/v1' } as const;
 
 let t: TestApp;
+let server: Server; // one listening server: supertest would start and stop one per request
 let org: CreatedOrganization;
 const pools: Record<Ref['ref'], string[]> = { user: [], group: [], mapping: [], reduction: [], invoice: [] };
 let sent = 0;
 
 beforeAll(async () => {
   t = openTestApp();
+  server = createServer(t.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   // Few seats, so that the gate refuses, queues and serves while the fuzz runs.
   org = await newOrganization(t.ctx, { seats: { premium: 3, standard: 8 } });
   pools.user.push(org.ownerId);
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await t.close();
+});
 
 const ABSENT_ID = '00000000-0000-4000-8000-000000000000';
 const resolveRef = (r: Ref) => {
@@ -63,7 +71,7 @@ function tokenOf(api: FuzzRequest['api']) {
 async function send(r: FuzzRequest) {
   const query = r.query && r.query.length > 0 ? `?${encodeQuery(r.query)}` : '';
   const url = `${BASE[r.api]}/${r.path.map(segment).join('/')}${query}`;
-  let req = request(t.app)[r.method.toLowerCase() as 'get'](url).set('Authorization', `Bearer ${tokenOf(r.api)}`);
+  let req = request(server)[r.method.toLowerCase() as 'get'](url).set('Authorization', `Bearer ${tokenOf(r.api)}`);
   const text = r.rawBody ?? (r.body === undefined ? undefined : bodyText(resolve(r.body)));
   if (text !== undefined) {
     req = req.set('Content-Type', r.contentType ?? (r.api === 'scim' ? 'application/scim+json' : 'application/json')).send(text);

@@ -81,7 +81,7 @@ function checkUrl(req: Request): void {
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item !== 'string') continue;
       const problem = unstorableText(item);
-      if (problem) throw new InputRejected('value', `The query parameter "${key}" ${problem}.`);
+      if (problem) throw new InputRejected('value', `The query parameter ${show(key)} ${problem}.`);
     }
   }
 }
