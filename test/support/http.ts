@@ -13,12 +13,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export function openTestApp(now?: () => Date): TestApp {
+/** `configure`: the app's configuration from the test one (e.g. other rate limits). */
+export function openTestApp(now?: () => Date, configure: (config: TestContext['config']) => TestContext['config'] = (c) => c): TestApp {
   const ctx = openTestContext(now);
   const logs: string[] = [];
   const stream = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
   const logger = createLogger('info', false, stream);
-  const app = createApp({ ctx, config: ctx.config, logger, metrics: createMetrics(ctx.handle.pool) });
+  const app = createApp({ ctx, config: configure(ctx.config), logger, metrics: createMetrics(ctx.handle.pool) });
   return { app, ctx, logs, close: () => ctx.close() };
 }
 
