@@ -86,7 +86,6 @@ export function startupWarnings(config: Config, env: NodeJS.ProcessEnv = process
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  for (const warning of startupWarnings(config)) logger.warn(warning);
   let demo: CreatedOrganization | undefined;
   const wantsDemo = demoWanted(config);
   const { timeoutMs: webhookTimeoutMs, ...webhookPolicy } = config.alerts.webhook;
@@ -119,6 +118,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     }
     throw error;
   });
+  // Said once the server is up: a start that fails says only why, in one line.
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const renewals = scheduleRenewals(ctx, { intervalSeconds: config.billing.renewalCheckSeconds, logger });
   const { port } = server.address() as AddressInfo;
   const url = config.server.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${port}`;
