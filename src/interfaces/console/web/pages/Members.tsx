@@ -52,6 +52,8 @@ export function Members({ session }: { session: Session }) {
   }, [key]);
   const [draft, setDraft] = useState(filters);
   const [selected, setSelected] = useState<Record<string, Member>>({});
+  // Said here, not in the batch panel: applying clears the selection, which closes the panel.
+  const [batchDone, setBatchDone] = useState<string>();
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -64,11 +66,11 @@ export function Members({ session }: { session: Session }) {
     params.set('cursor', page.data!.nextCursor!);
     navigate(`/members?${params}`);
   };
-  const toggle = (m: Member) => setSelected((s) => {
+  const toggle = (m: Member) => { setBatchDone(undefined); setSelected((s) => {
     const next = { ...s };
     if (next[m.id]) delete next[m.id]; else next[m.id] = m;
     return next;
-  });
+  }); };
   const seatTypes = seats.data?.seatTypes.map((t) => t.seatType) ?? [];
 
   return (
@@ -125,9 +127,10 @@ export function Members({ session }: { session: Session }) {
           </div>
         </>
       )}
+      {batchDone && <p role="status" className="ok">{batchDone}</p>}
       {Object.keys(selected).length > 0 && (
         <BatchChange members={Object.values(selected)} seatTypes={seatTypes} session={session}
-          onDone={() => { setSelected({}); page.reload(); seats.reload(); }} />
+          onDone={(message) => { setBatchDone(message); setSelected({}); page.reload(); seats.reload(); }} />
       )}
     </Page>
   );
@@ -136,23 +139,21 @@ export function Members({ session }: { session: Session }) {
 interface DryRun { ok: boolean; changes: { memberId: string; from: string | null; to: string }[]; quote: Quote | null }
 
 /** Seat changes of several members at once, all or nothing (POST /seat-changes), after a dry run. */
-function BatchChange({ members, seatTypes, session, onDone }: { members: Member[]; seatTypes: string[]; session: Session; onDone: () => void }) {
+function BatchChange({ members, seatTypes, session, onDone }: { members: Member[]; seatTypes: string[]; session: Session; onDone: (message: string) => void }) {
   const [targets, setTargets] = useState<Record<string, string>>({});
   const [dry, setDry] = useState<DryRun>();
   const [error, setError] = useState<ApiError>();
-  const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
   const changes = members.map((m) => ({ memberId: m.id, seatType: targets[m.id] ?? '' })).filter((c) => c.seatType);
   const byId = Object.fromEntries(members.map((m) => [m.id, m]));
   const run = async (dryRun: boolean) => {
-    setBusy(true); setError(undefined); setDone(undefined);
+    setBusy(true); setError(undefined);
     try {
       if (dryRun) setDry(await post<DryRun>('/seat-changes/dry-run', { changes }));
       else {
         await post('/seat-changes', { changes });
-        setDone(`${changes.length} seat change(s) applied together.`);
         setDry(undefined); setTargets({});
-        onDone();
+        onDone(`${changes.length} seat change(s) applied together.`);
       }
     } catch (e) {
       setError(toApiError(e));
@@ -181,7 +182,6 @@ function BatchChange({ members, seatTypes, session, onDone }: { members: Member[
       )}
       <ErrorBox error={error} title="The seat changes were refused" />
       {error?.quote && <p><QuoteText quote={error.quote} /></p>}
-      {done && <p role="status" className="ok">{done}</p>}
     </section>
   );
 }
