@@ -3,11 +3,13 @@
 // assigned, A (premium) → standard and B (standard) → premium together, without buying.
 // It runs against POST /admin/v1/seat-changes (and its dry run), which another branch adds to
 // the admin API: until that API is present (described in the OpenAPI document), it is skipped.
+import { jest } from '@jest/globals';
 import { openApiDocument } from '../../src/interfaces/http/admin/openapi.js';
 import { newOrganization } from '../support/http.js';
 import { memberRow, seatedMember, seats } from '../support/gate.js';
 import { signIn, startHarness, type ConsoleHarness } from './browser.js';
 
+jest.setTimeout(180_000);
 const hasSeatChanges = '/seat-changes' in openApiDocument.paths;
 const describeWhenAvailable = hasSeatChanges ? describe : describe.skip;
 
