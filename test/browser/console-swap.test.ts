@@ -8,6 +8,8 @@ import { newOrganization } from '../support/http.js';
 import { memberRow, seatedMember, seats } from '../support/gate.js';
 import { signIn, startHarness, type ConsoleHarness } from './browser.js';
 
+// A whole user journey in Chromium on a shared 2-core machine can take over a minute.
+const JOURNEY = 180_000;
 const hasSeatChanges = '/seat-changes' in openApiDocument.paths;
 const describeWhenAvailable = hasSeatChanges ? describe : describe.skip;
 
@@ -41,7 +43,7 @@ describeWhenAvailable('the swap in the console', () => {
     expect((await memberRow(h.t.ctx, org.orgId, premiumMember.id)).seat_type).toBe('standard');
     expect((await memberRow(h.t.ctx, org.orgId, standardId)).seat_type).toBe('premium');
     expect(await seats(h.t.ctx, org.orgId)).toEqual({ premium: { allocated: 10, assigned: 10 }, standard: { allocated: 1, assigned: 1 } });
-  });
+  }, JOURNEY);
 });
 
 // Keeps the file a test suite while the API is missing (jest fails a file without tests).

@@ -1,6 +1,6 @@
 // The console shell: sign-in, the session, navigation by role (SPEC §1: admins see no billing,
 // owners see everything; members cannot sign in), and the pages.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, isOwner, SESSION_ENDED, setCsrfToken, type Session } from './api';
 import { Link, navigate, useLocation } from './router';
 import { ErrorBox, Field, Loading, toApiError } from './ui';
@@ -17,7 +17,9 @@ export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [ended, setEnded] = useState<string | null>(null);
 
+  const signedIn = useRef(false);
   const adopt = (s: Session | null) => {
+    signedIn.current = s !== null;
     setCsrfToken(s?.csrfToken ?? '');
     setSession(s);
   };
@@ -28,7 +30,11 @@ export function App() {
       if (e.code === 'session_ended') setEnded(e.message);
       adopt(null);
     });
+    // Several requests may be refused at once: the first says why (e.g. "revoked"); the later
+    // ones only see that the cookie is gone.
     const onEnded = (event: Event) => {
+      if (!signedIn.current) return;
+      signedIn.current = false;
       setEnded((event as CustomEvent<string>).detail);
       adopt(null);
     };

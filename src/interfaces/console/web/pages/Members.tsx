@@ -103,7 +103,7 @@ export function Members({ session }: { session: Session }) {
       {page.data && (
         <>
           <p role="status">{page.data.total} member{page.data.total === 1 ? '' : 's'} match{cursor ? ' (a later page)' : ''}.</p>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Members table">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Members table" aria-busy={page.loading}>
             <table>
               <thead><tr><th scope="col"><span className="sr-only">Select</span></th><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Seat</th><th scope="col">Why</th><th scope="col">Source</th></tr></thead>
               <tbody>
