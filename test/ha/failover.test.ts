@@ -182,8 +182,9 @@ describeHa('PostgreSQL failover (pg_auto_failover) under a SCIM sync and seat ch
     // The primary node crashes.
     const primaryPort = Number(await cluster('primary-port'));
     const killedNode = String(primaryPort - Number(process.env.SEATGATE_HA_PORT ?? 6540));
-    const killedAt = Date.now();
+    const killStarted = Date.now();
     await cluster('kill', killedNode);
+    const killedAt = Date.now(); // every process of the node is gone by now
 
     // Both processes ready again, and load answered after the kill.
     const diagnose = async (error: unknown) => {
@@ -217,7 +218,7 @@ describeHa('PostgreSQL failover (pg_auto_failover) under a SCIM sync and seat ch
     const window = (afterKill[0] ?? Infinity) - lastBefore;
     const failedStatuses = failures.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.status]: (acc[f.status] ?? 0) + 1 }), {});
     process.stdout.write([
-      `failover: killed node${killedNode} (port ${primaryPort}); no request answered for ${window} ms (last answer before the kill to the first to a request sent after it)`,
+      `failover: killed node${killedNode} (port ${primaryPort}, kill -9 took ${killedAt - killStarted} ms); no request answered for ${window} ms (last answer before the kill to the first to a request sent after it)`,
       `  first answers after the kill: create ${firstAfter('create')} ms, seat change ${firstAfter('seat')} ms, purchase ${firstAfter('purchase')} ms; /readyz 200 again after ${readyAgain.join(' and ')} ms`,
       `  acknowledged: ${acknowledgedUsers.size} creates (${before.users} before the kill), ${invoices.size} purchases (${before.invoices} before), ${expectedSeat.size} members with a changed seat`,
       `  attempts that got no answer and were retried: ${failures.length} ${JSON.stringify(failedStatuses)}`,
