@@ -44,10 +44,11 @@ class HostLocator {
   get count(): number { return Math.max(this.parsed.targets.length, 1); }
   get current(): PostgresTarget | undefined { return this.parsed.targets[this.index]; }
 
-  /** The URL of the current host; the caller's own URL when it names at most one host. */
+  /** The URL of the current host; the caller's own URL when it has nothing node-postgres lacks. */
   currentUrl(): string {
     const target = this.current;
-    return target && this.parsed.targets.length > 1 ? this.parsed.urlFor(target) : this.url;
+    const libpqOnly = this.parsed.targets.length > 1 || this.parsed.targetSessionAttrs !== 'any' || this.parsed.connectTimeoutMs !== undefined;
+    return target && libpqOnly ? this.parsed.urlFor(target) : this.url;
   }
 
   /** `target` failed: move on, unless a concurrent failure already did. */
