@@ -44,10 +44,11 @@ class HostLocator {
   get count(): number { return Math.max(this.parsed.targets.length, 1); }
   get current(): PostgresTarget | undefined { return this.parsed.targets[this.index]; }
 
-  /** The URL of the current host; the caller's own URL when it names at most one host. */
+  /** The URL of the current host; the caller's own URL when it has nothing node-postgres lacks. */
   currentUrl(): string {
     const target = this.current;
-    return target && this.parsed.targets.length > 1 ? this.parsed.urlFor(target) : this.url;
+    const libpqOnly = this.parsed.targets.length > 1 || this.parsed.targetSessionAttrs !== 'any' || this.parsed.connectTimeoutMs !== undefined;
+    return target && libpqOnly ? this.parsed.urlFor(target) : this.url;
   }
 
   /** `target` failed: move on, unless a concurrent failure already did. */
@@ -57,6 +58,16 @@ class HostLocator {
 }
 
 class ReadOnlyServerError extends Error {}
+
+/** SQLSTATEs of a server that is shutting down or not yet accepting sessions. */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '08006', '08001']);
+
+function hostFailed(error: unknown): boolean {
+  if (error instanceof ReadOnlyServerError) return true;
+  const { code, message } = error as { code?: string; message?: string };
+  if (code && (code.startsWith('E') || UNAVAILABLE_STATES.has(code))) return true; // ECONNREFUSED, ETIMEDOUT, …
+  return /Connection terminated/.test(message ?? ''); // closed or timed out while connecting
+}
 
 /**
  * A pg.Pool over a libpq-style connection string (decision 0006): new connections go to the
@@ -141,7 +152,9 @@ export class FailoverPool extends pg.Pool {
         return await attempt();
       } catch (error) {
         if (this.ending) throw error;
-        this.locator.failed(target);
+        // Only the host's own failures move on to the next host: a wait in the pool's queue
+        // that timed out says nothing about the host.
+        if (hostFailed(error)) this.locator.failed(target);
         if (Date.now() >= deadline) throw error;
         // Every host once, then a pause: the standby is being promoted.
         if (failures % this.locator.count === 0) await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));

@@ -118,7 +118,7 @@ SQL
 
 primary_port() { # the port of the node the monitor names primary
   as_pg psql -qAt -h 127.0.0.1 -p "$MONITOR_PORT" -d pg_auto_failover \
-    -c "select nodeport from pgautofailover.node where reportedstate = 'primary' or goalstate = 'primary' order by nodeid limit 1"
+    -c "select nodeport from pgautofailover.node where goalstate in ('single', 'wait_primary', 'primary') and reportedstate = goalstate order by nodeid limit 1"
 }
 
 url() {
@@ -138,17 +138,21 @@ stop() {
   done
 }
 
-descendants() { # pid: it and all its descendants
-  echo "$1"
-  local child
-  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do descendants "$child"; done
+descendants() { # pids...: them and all their descendants, from one ps listing (fast under load)
+  ps -eo pid=,ppid= | awk -v roots="$*" '
+    { parent[$1] = $2 }
+    END {
+      n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1
+      do { added = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; added = 1 } } while (added)
+      for (p in keep) print p
+    }'
 }
 
 kill_node() { # name: kill -9 of the node's keeper, its postgres and every backend (a crash)
   local name=$1 keeper postmaster pids
   keeper=$(head -1 "$HA_DIR/run/pg_autoctl$HA_DIR/$name/pg_autoctl.pid" 2>/dev/null || true)
   postmaster=$(head -1 "$HA_DIR/$name/postmaster.pid" 2>/dev/null || true)
-  pids=$( { [ -n "$keeper" ] && descendants "$keeper"; [ -n "$postmaster" ] && descendants "$postmaster"; } | sort -u)
+  pids=$(descendants $keeper $postmaster)
   [ -n "$pids" ] || die "$name is not running"
   # shellcheck disable=SC2086
   kill -9 $pids 2>/dev/null || true # a backend may have gone meanwhile
