@@ -1,10 +1,10 @@
-// `npm start` builds only when the build's inputs changed (scripts/build.mjs, issue 13.3).
+// `npm start` builds only when the build's inputs changed (src/build.mjs, issue 13.3).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const script = path.resolve('scripts/build.mjs');
+const script = path.resolve('src/build.mjs');
 const run = (root: string, mode: string) => {
   const result = spawnSync(process.execPath, [script, mode], { env: { ...process.env, SEATGATE_BUILD_ROOT: root }, encoding: 'utf8' });
   return { code: result.status, out: result.stdout.trim() };

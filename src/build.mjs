@@ -1,13 +1,14 @@
 #!/usr/bin/env node
+// It lives in src/ (the project keeps its top-level layout: no scripts/ folder); tsc ignores it.
 // Builds only when needed. `npm run build` is the one build step (extend that script, e.g. with
 // a console bundle); this wrapper runs it when the inputs changed since the last build, so that
 // `npm start` with nothing changed starts at once.
 //
-//   node scripts/build.mjs            build if the inputs changed (prestart, cli, bench)
-//   node scripts/build.mjs --prepare  the same at `npm install`; skipped where it cannot build
+//   node src/build.mjs            build if the inputs changed (prestart, cli, bench)
+//   node src/build.mjs --prepare  the same at `npm install`; skipped where it cannot build
 //                                     (a production install without TypeScript, no sources yet)
-//   node scripts/build.mjs --record   record the inputs just built (postbuild)
-//   node scripts/build.mjs --status   print "up to date" or "stale" (exit 0 / 1), build nothing
+//   node src/build.mjs --record   record the inputs just built (postbuild)
+//   node src/build.mjs --status   print "up to date" or "stale" (exit 0 / 1), build nothing
 //
 // The record is a fingerprint (path, size, modification time) of every input, in dist/.
 import { createHash } from 'node:crypto';
