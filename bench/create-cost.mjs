@@ -127,7 +127,8 @@ async function main() {
        order by shared_blks_hit + shared_blks_read desc`)).rows;
     const total = rows.reduce((sum, r) => sum + r.blks, 0);
     const calls = rows.reduce((sum, r) => sum + r.calls, 0);
-    results.push({ size, perCreate: { statements: calls / CREATES, buffers: total / CREATES }, statements: rows.map((r) => ({
+    const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    results.push({ size, rssMiB, perCreate: { statements: calls / CREATES, buffers: total / CREATES }, statements: rows.map((r) => ({
       query: r.query.replace(/\s+/g, ' ').slice(0, 160), callsPerCreate: r.calls / CREATES, rowsPerCreate: r.rows / CREATES, buffersPerCreate: r.blks / CREATES,
     })) });
     log(`${size} members: ${(calls / CREATES).toFixed(1)} statements and ${(total / CREATES).toFixed(1)} shared buffers per create`);
@@ -154,6 +155,7 @@ function print(results) {
   lines.push(`| | ${sizes.map((s) => `${s.toLocaleString('en-US')} members`).join(' | ')} |`);
   lines.push(`|---|${sizes.map(() => '--:').join('|')}|`);
   lines.push(`| statements per create | ${results.map((r) => r.perCreate.statements.toFixed(1)).join(' | ')} |`);
+  lines.push(`| server RSS after the creates (MiB; the database holds every organization so far) | ${results.map((r) => r.rssMiB.toFixed(0)).join(' | ')} |`);
   lines.push(`| **shared buffers per create** | ${results.map((r) => `**${r.perCreate.buffers.toFixed(1)}**`).join(' | ')} |`);
   // The statements that cost most in the largest organization, with their cost at every size.
   const last = results[results.length - 1];
