@@ -10,7 +10,7 @@ import { recordAudit } from '../storage/audit.js';
 import { writeMemberSeat } from '../storage/seats.js';
 import { inTransaction } from '../storage/transactions.js';
 import type { Actor } from '../storage/audit.js';
-import { admit, loadGateOrg, recordRefusal, type Admission, type GateTrigger } from './seat-gate.js';
+import { admit, admitNewMember, loadGateOrg, planNewMemberSeat, recordRefusal, type Admission, type GateTrigger } from './seat-gate.js';
 import type { ServiceContext } from './context.js';
 
 export type Refusal = Extract<Admission, { outcome: 'refused' }>;
@@ -90,6 +90,19 @@ export async function insertMemberThroughGate(
     });
     return { memberId, admission: null, heldAfterRemoval: true };
   }
+  const org = input.active ? await loadGateOrg(trx, ctx, orgId) : undefined;
+  const plan = org && !input.idpGroupIds?.length ? await planNewMemberSeat(trx, org, input.attributes, trigger, actor) : undefined;
+  if (org && plan) {
+    // Written once, with the seat the gate then reserves (seat-gate.ts, planNewMemberSeat).
+    const memberId = await insertMember(trx, {
+      orgId, userName: input.userName, externalId: input.externalId, active: true, role: input.role ?? 'member',
+      seatState: 'assigned', seatType: plan.hint.seatType, seatReason: plan.seatReason,
+      source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
+    });
+    const admission = await admitNewMember(trx, org, memberId, plan, trigger, actor);
+    if (admission.outcome === 'refused') throw new SeatRefused(admission);
+    return { memberId, admission };
+  }
   const memberId = await insertMember(trx, {
     orgId, userName: input.userName, externalId: input.externalId, active: input.active, role: input.role ?? 'member',
     // Created without a seat; the gate decides in the same transaction.
@@ -98,7 +111,7 @@ export async function insertMemberThroughGate(
     source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
   });
   if (!input.active) return { memberId, admission: null };
-  const admission = await admit(trx, await loadGateOrg(trx, ctx, orgId), memberId, trigger, actor);
+  const admission = await admit(trx, org ?? await loadGateOrg(trx, ctx, orgId), memberId, trigger, actor);
   if (admission.outcome === 'refused') throw new SeatRefused(admission);
   return { memberId, admission };
 }
