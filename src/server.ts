@@ -12,9 +12,9 @@ import { countOrganizations } from './storage/organizations.js';
 import { createOrganization, type CreatedOrganization } from './services/organizations.js';
 import type { ServiceContext } from './services/context.js';
 import { createApp } from './interfaces/http/app.js';
-import { scheduleRenewals } from './services/renewals.js';
-import { SeatMonitor, withSeatMonitor } from './services/monitoring.js';
-import { CredentialCache } from './services/credential-cache.js';
+import { scheduleRenewals } from './services/billing/renewals.js';
+import { SeatMonitor, withSeatMonitor } from './services/seats/monitoring.js';
+import { CredentialCache } from './services/access/credential-cache.js';
 import { listenForCredentialChanges } from './storage/credential-changes.js';
 
 export interface DatabaseConnection {

@@ -28,7 +28,7 @@ export interface MetricSources {
   snapshotMs?: number;
 }
 
-// Seat refusals are counted where the gate records them (src/services/seat-gate.ts), which has
+// Seat refusals are counted where the gate records them (src/services/seats/seat-gate.ts), which has
 // no registry at hand: one process-wide counter, registered into every app's registry.
 const seatRefusals = new client.Counter({
   name: 'seatgate_seat_refusals_total',

@@ -2,7 +2,7 @@
 // billing and term rules can be tested on any date).
 import type { Db } from '../storage/database.js';
 import type { PlanCatalog } from '../domain/plans.js';
-import type { CredentialCache } from './credential-cache.js';
+import type { CredentialCache } from './access/credential-cache.js';
 import type { WebhookPolicy } from '../domain/webhook-target.js';
 
 export interface ServiceContext {

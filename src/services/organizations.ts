@@ -11,8 +11,8 @@ import { findOrganization, insertAllocations, insertOrganization, listAllocation
 import { insertMember } from '../storage/members.js';
 import { recordAudit, type Actor } from '../storage/audit.js';
 import { inTransaction } from '../storage/transactions.js';
-import { createCredentialIn } from './credentials.js';
-import { admit, loadGateOrg } from './seat-gate.js';
+import { createCredentialIn } from './access/credentials.js';
+import { admit, loadGateOrg } from './seats/seat-gate.js';
 import type { ServiceContext } from './context.js';
 
 export interface CreateOrganizationInput {

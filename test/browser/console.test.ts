@@ -5,7 +5,7 @@
 // revoked, 375 px and 1440 px layouts, and axe-core on every page. Screenshots for the README
 // are taken here, so they show what the console really does.
 import request from 'supertest';
-import { revokeCredentialById } from '../../src/services/credentials.js';
+import { revokeCredentialById } from '../../src/services/access/credentials.js';
 import { newOrganization } from '../support/http.js';
 import { addGroup, addMember, joinGroup, seatedMember } from '../support/gate.js';
 import { tokenWithRole } from '../http/admin-support.js';

@@ -2,7 +2,7 @@
 // the admin API, SCIM and JIT on the real database.
 import request from 'supertest';
 import { sql } from 'kysely';
-import { createCredential } from '../../src/services/credentials.js';
+import { createCredential } from '../../src/services/access/credentials.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { auditActions, expectCounterConsistent, memberRow, seatedMember, seats } from '../support/gate.js';
 import { scimClient, USER_SCHEMA, SEATGATE_SCHEMA, patchOp } from '../support/scim.js';

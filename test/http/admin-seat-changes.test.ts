@@ -1,8 +1,8 @@
 // Batches of seat changes (issue 11, defect 6) and the one definition of "pending" (defect 5),
 // on the real database: the seed's swap in block and pending mode, all-or-nothing refusals with
 // a quote, the preview, the queue warning of the manual swap, and concurrency.
-import { scheduleReduction } from '../../src/services/billing-reductions.js';
-import { runDueRenewals } from '../../src/services/renewals.js';
+import { scheduleReduction } from '../../src/services/billing/reductions.js';
+import { runDueRenewals } from '../../src/services/billing/renewals.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { addMember, auditActions, expectCounterConsistent, memberRow, seatedMember, seats } from '../support/gate.js';
 import { scimClient, USER_SCHEMA } from '../support/scim.js';

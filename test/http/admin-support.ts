@@ -1,6 +1,6 @@
 // Helpers of the admin API tests: tokens of a given role, and authenticated requests.
 import request from 'supertest';
-import { createCredential } from '../../src/services/credentials.js';
+import { createCredential } from '../../src/services/access/credentials.js';
 import type { TestApp } from '../support/http.js';
 import { addMember } from '../support/gate.js';
 import type { TestContext } from '../support/context.js';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { describeProrationRule } from '../../src/domain/billing/index.js';
-import { createCredential } from '../../src/services/credentials.js';
+import { createCredential } from '../../src/services/access/credentials.js';
 import { insertMember } from '../../src/storage/members.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { addMember, auditActions, expectCounterConsistent, memberRow, seats } from '../support/gate.js';

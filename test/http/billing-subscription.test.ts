@@ -1,8 +1,8 @@
 // Reductions scheduled for the renewal, cancellation and resumption, through the admin API.
 import request from 'supertest';
 import { DomainError } from '../../src/domain/errors.js';
-import { runDueRenewals } from '../../src/services/renewals.js';
-import { assertOrgWritable, checkOrgWritable } from '../../src/services/subscription.js';
+import { runDueRenewals } from '../../src/services/billing/renewals.js';
+import { assertOrgWritable, checkOrgWritable } from '../../src/services/billing/subscription.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { addMember, auditActions, seats } from '../support/gate.js';
 

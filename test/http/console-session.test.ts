@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/interfaces/http/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { createCredential, revokeCredentialById } from '../../src/services/credentials.js';
+import { createCredential, revokeCredentialById } from '../../src/services/access/credentials.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { tokenWithRole } from './admin-support.js';
 

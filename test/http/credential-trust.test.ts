@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { scimClient, USER_SCHEMA as USER, patchOp } from '../support/scim.js';
-import { authenticate, createCredential } from '../../src/services/credentials.js';
+import { authenticate, createCredential } from '../../src/services/access/credentials.js';
 
 let t: TestApp;
 const scim = (token: string) => scimClient(t.app, token);
@@ -60,7 +60,7 @@ describe('an admin token acts only while its member is active and present', () =
   });
 
   it('is never served from the per-process cache of authenticated tokens', async () => {
-    const { CredentialCache } = await import('../../src/services/credential-cache.js');
+    const { CredentialCache } = await import('../../src/services/access/credential-cache.js');
     const cache = new CredentialCache();
     cache.onListening();
     const cached = { ...t.ctx, credentialCache: cache };

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { createMember } from '../../src/services/members.js';
-import { loadGateOrg, release } from '../../src/services/seat-gate.js';
+import { createMember } from '../../src/services/seats/members.js';
+import { loadGateOrg, release } from '../../src/services/seats/seat-gate.js';
 import { inTransaction } from '../../src/storage/transactions.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { addMapping, auditActions, expectCounterConsistent, memberRow, scimActor, seatedMember, seats } from '../support/gate.js';

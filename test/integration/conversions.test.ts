@@ -2,10 +2,10 @@
 // Enterprise before its renewal, with what the invoice says on the day. Use cases on a fixed
 // clock, and the CLI as the operator runs it.
 import { runCli } from '../../src/interfaces/cli/main.js';
-import { scheduleReduction } from '../../src/services/billing-reductions.js';
+import { scheduleReduction } from '../../src/services/billing/reductions.js';
 import { convertBillingMode, migrateLegacyPlan } from '../../src/services/billing/conversions.js';
-import { setAllocation } from '../../src/services/admin-seats.js';
-import { updateSettings } from '../../src/services/settings.js';
+import { setAllocation } from '../../src/services/seats/admin-seats.js';
+import { updateSettings } from '../../src/services/seats/settings.js';
 import { openTestContext, testConfig, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 import { addGroup, addMapping, auditActions, expectCounterConsistent, joinGroup, memberRow, seatedMember, seats } from '../support/gate.js';

@@ -3,7 +3,7 @@
 // index, the email trigram one included: a third of a create's buffers). The update counts of
 // the transaction itself (pg_stat_xact_user_tables) say how many member rows it rewrote.
 import { sql } from 'kysely';
-import { insertMemberThroughGate } from '../../src/services/members.js';
+import { insertMemberThroughGate } from '../../src/services/seats/members.js';
 import { inTransaction } from '../../src/storage/transactions.js';
 import type { Db } from '../../src/storage/database.js';
 import { openTestContext, type TestContext } from '../support/context.js';

@@ -2,8 +2,8 @@
 // path, here another context as the CLI would be, raw SQL and an organization's deletion) reaches
 // the cache through the database's notification, and nothing is served from the cache while its
 // listener is not listening.
-import { authenticate, createCredential, revokeCredentialById } from '../../src/services/credentials.js';
-import { CredentialCache } from '../../src/services/credential-cache.js';
+import { authenticate, createCredential, revokeCredentialById } from '../../src/services/access/credentials.js';
+import { CredentialCache } from '../../src/services/access/credential-cache.js';
 import { listenForCredentialChanges, type CredentialChangeListener } from '../../src/storage/credential-changes.js';
 import { hashToken } from '../../src/domain/credentials.js';
 import { createLogger } from '../../src/observability/logger.js';

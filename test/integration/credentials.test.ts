@@ -1,4 +1,4 @@
-import { authenticate, createCredential, listCredentialSummaries, revokeCredentialById } from '../../src/services/credentials.js';
+import { authenticate, createCredential, listCredentialSummaries, revokeCredentialById } from '../../src/services/access/credentials.js';
 import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 

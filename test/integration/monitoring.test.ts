@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { afterSeatsChanged, SeatMonitor, seatUtilization, sweepSeatAlerts, withSeatMonitor } from '../../src/services/monitoring.js';
-import { purchaseSeats } from '../../src/services/purchases.js';
+import { afterSeatsChanged, SeatMonitor, seatUtilization, sweepSeatAlerts, withSeatMonitor } from '../../src/services/seats/monitoring.js';
+import { purchaseSeats } from '../../src/services/billing/purchases.js';
 import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 import { addMember, seatedMember } from '../support/gate.js';
 import { inTransaction } from '../../src/storage/transactions.js';
-import { loadGateOrg, release } from '../../src/services/seat-gate.js';
+import { loadGateOrg, release } from '../../src/services/seats/seat-gate.js';
 import { STRICT_WEBHOOK_POLICY } from '../../src/domain/webhook-target.js';
 import { deliverWebhook } from '../../src/services/alerts/webhook-delivery.js';
 

@@ -2,9 +2,9 @@
 // plans), idempotence and concurrency, and the operator commands.
 import { runCli } from '../../src/interfaces/cli/main.js';
 import { toIsoDate } from '../../src/domain/dates.js';
-import { purchaseSeats } from '../../src/services/purchases.js';
-import { scheduleReduction } from '../../src/services/billing-reductions.js';
-import { runDueRenewals } from '../../src/services/renewals.js';
+import { purchaseSeats } from '../../src/services/billing/purchases.js';
+import { scheduleReduction } from '../../src/services/billing/reductions.js';
+import { runDueRenewals } from '../../src/services/billing/renewals.js';
 import { openTestContext, testConfig, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 import { addGroup, addMapping, auditActions, expectCounterConsistent, joinGroup, memberRow, seatedMember, seats } from '../support/gate.js';

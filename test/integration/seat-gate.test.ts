@@ -1,7 +1,7 @@
 import { openDatabase } from '../../src/storage/database.js';
 import { inTransaction } from '../../src/storage/transactions.js';
-import { changeSeat, loadGateOrg, reevaluate, release, servePending } from '../../src/services/seat-gate.js';
-import { createMember } from '../../src/services/members.js';
+import { changeSeat, loadGateOrg, reevaluate, release, servePending } from '../../src/services/seats/seat-gate.js';
+import { createMember } from '../../src/services/seats/members.js';
 import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 import {
@@ -36,7 +36,7 @@ describe('which seat type (SPEC §4.2)', () => {
     if (!r.ok) throw new Error('unexpected');
     await joinGroup(ctx, org.orgId, byExternalId, r.memberId);
     await ctx.db.updateTable('members').set({ active: true, seat_state: 'pending', pending_since: new Date() }).where('id', '=', r.memberId).execute();
-    const admission = await tx(async (trx) => (await import('../../src/services/seat-gate.js')).admit(trx, await loadGateOrg(trx, ctx, org.orgId), r.memberId, 'scim_reactivate', scimActor));
+    const admission = await tx(async (trx) => (await import('../../src/services/seats/seat-gate.js')).admit(trx, await loadGateOrg(trx, ctx, org.orgId), r.memberId, 'scim_reactivate', scimActor));
     expect(admission).toEqual({ outcome: 'assigned', seatType: 'standard', reason: 'mapping' });
     expect((await memberRow(ctx, org.orgId, r.memberId)).seat_reason).toMatchObject({ kind: 'mapping', mappingIds: [mapping] });
   });

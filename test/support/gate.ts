@@ -1,5 +1,5 @@
 // Building blocks for seat-gate tests: members, groups and mappings written straight to storage.
-import { createMember, type CreateMemberResult } from '../../src/services/members.js';
+import { createMember, type CreateMemberResult } from '../../src/services/seats/members.js';
 import type { TestContext } from './context.js';
 
 export const scimActor = { type: 'scim' as const, credentialId: '00000000-0000-0000-0000-000000000001' };

@@ -2,11 +2,11 @@
 // organizations (which change seats only through their account team). The same use cases as
 // the admin API, acting as the operator.
 import type { Command } from 'commander';
-import { getInvoice, listInvoiceViews } from '../../services/billing.js';
-import { cancelReduction, listReductionViews, scheduleReduction } from '../../services/billing-reductions.js';
-import { purchaseSeats } from '../../services/purchases.js';
-import { runDueRenewals } from '../../services/renewals.js';
-import { cancelSubscription, getSubscription, resumeSubscription, type SubscriptionView } from '../../services/subscription.js';
+import { getInvoice, listInvoiceViews } from '../../services/billing/billing.js';
+import { cancelReduction, listReductionViews, scheduleReduction } from '../../services/billing/reductions.js';
+import { purchaseSeats } from '../../services/billing/purchases.js';
+import { runDueRenewals } from '../../services/billing/renewals.js';
+import { cancelSubscription, getSubscription, resumeSubscription, type SubscriptionView } from '../../services/billing/subscription.js';
 import type { ServiceContext } from '../../services/context.js';
 import type { Actor } from '../../storage/audit.js';
 import type { WithContext } from './commands.js';

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { ServiceContext } from '../../services/context.js';
 import { createOrganization, getOrganization, listOrganizationSummaries } from '../../services/organizations.js';
-import { createCredential, listCredentialSummaries, revokeCredentialById } from '../../services/credentials.js';
+import { createCredential, listCredentialSummaries, revokeCredentialById } from '../../services/access/credentials.js';
 import { BILLING_MODES, type BillingMode } from '../../domain/organization.js';
 import { CREDENTIAL_KINDS, type CredentialKind } from '../../domain/credentials.js';
 import { parseCounts, printResult, table, UsageError, type Io } from './format.js';

@@ -1,7 +1,7 @@
 // `seats set` / `seats show`: the operator sets the allocation of a sales-assisted contract
 // directly, and reads the same seat overview as GET /admin/v1/seats.
 import type { Command } from 'commander';
-import { seatOverview, setAllocation } from '../../services/admin-seats.js';
+import { seatOverview, setAllocation } from '../../services/seats/admin-seats.js';
 import type { WithContext } from './commands.js';
 import { printResult, table, UsageError, type Io } from './format.js';
 

@@ -11,7 +11,7 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.js';
-import { getMember } from '../../services/admin-members.js';
+import { getMember } from '../../services/seats/admin-members.js';
 import { getOrganization } from '../../services/organizations.js';
 import {
   closeConsoleSession, csrfTokenMatches, csrfTokenOf, openConsoleSession, resumeConsoleSession,

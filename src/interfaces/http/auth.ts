@@ -7,7 +7,7 @@ import { rateLimit } from 'express-rate-limit';
 import passport from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { CredentialKind } from '../../domain/credentials.js';
-import { authenticate, type Principal } from '../../services/credentials.js';
+import { authenticate, type Principal } from '../../services/access/credentials.js';
 import type { ServiceContext } from '../../services/context.js';
 
 /**

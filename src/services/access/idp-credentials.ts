@@ -7,7 +7,7 @@ import { recordAudit, type Actor } from '../../storage/audit.js';
 import { revokeCredential } from '../../storage/credentials.js';
 import { inTransaction } from '../../storage/transactions.js';
 import type { ServiceContext } from '../context.js';
-import { createCredential, createCredentialIn, listCredentialSummaries, revokeCredentialById } from '../credentials.js';
+import { createCredential, createCredentialIn, listCredentialSummaries, revokeCredentialById } from './credentials.js';
 
 export const IDP_CREDENTIAL_KINDS = ['scim', 'jit'] as const;
 export type IdpCredentialKind = (typeof IDP_CREDENTIAL_KINDS)[number];

@@ -17,8 +17,8 @@ import { recordAudit, type Actor } from '../../storage/audit.js';
 import { deleteUser } from '../../storage/scim-users.js';
 import { inTransaction } from '../../storage/transactions.js';
 import type { ServiceContext } from '../context.js';
-import { thenCheckSeats } from '../monitoring.js';
-import { loadGateOrg, release, servePending } from '../seat-gate.js';
+import { thenCheckSeats } from '../seats/monitoring.js';
+import { loadGateOrg, release, servePending } from '../seats/seat-gate.js';
 import { actingRole, denied } from './acting-role.js';
 
 export interface RemovalResult { memberId: string; releasedSeatType: string | null; servedPending: number }

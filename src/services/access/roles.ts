@@ -10,7 +10,7 @@ import type { Role } from '../../domain/organization.js';
 import { findPrimaryOwnerId, lockMemberForAccess, lockOrganizationForAccess, setRole } from '../../storage/access.js';
 import { recordAudit, type Actor } from '../../storage/audit.js';
 import { inTransaction } from '../../storage/transactions.js';
-import { getMember } from '../admin-members.js';
+import { getMember } from '../seats/admin-members.js';
 import type { ServiceContext } from '../context.js';
 import { actingRole, denied } from './acting-role.js';
 

@@ -28,11 +28,11 @@ import {
 import { moveScheduledReductions, setBillingMode } from '../../storage/conversions.js';
 import { insertInvoice, invoiceNumber } from '../../storage/invoices.js';
 import { inTransaction } from '../../storage/transactions.js';
-import { billingDate } from '../billing.js';
+import { billingDate } from './billing.js';
 import type { ServiceContext } from '../context.js';
-import { afterSeatsChanged } from '../monitoring.js';
-import { remapRoleSeatTypes } from '../renewals.js';
-import { loadGateOrg, servePending } from '../seat-gate.js';
+import { afterSeatsChanged } from '../seats/monitoring.js';
+import { remapRoleSeatTypes } from './renewals.js';
+import { loadGateOrg, servePending } from '../seats/seat-gate.js';
 
 async function lockActiveOrg(trx: Parameters<typeof lockOrganization>[0], ctx: ServiceContext, orgId: string) {
   const org = isUuid(orgId) ? await lockOrganization(trx, orgId) : undefined;

@@ -18,7 +18,7 @@ import {
   endConsoleSession, findConsoleSession, insertConsoleSession, touchConsoleSession,
 } from '../../storage/console-sessions.js';
 import type { ServiceContext } from '../context.js';
-import { authenticate, type Principal } from '../credentials.js';
+import { authenticate, type Principal } from '../access/credentials.js';
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;

@@ -3,7 +3,7 @@
 import { DomainError } from '../../domain/errors.js';
 import type { Actor } from '../../storage/audit.js';
 import type { Db } from '../../storage/database.js';
-import { loadGateOrg, type GateOrg } from '../seat-gate.js';
+import { loadGateOrg, type GateOrg } from '../seats/seat-gate.js';
 import type { ServiceContext } from '../context.js';
 
 export interface ScimCaller {

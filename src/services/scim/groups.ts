@@ -13,9 +13,9 @@ import type { Db } from '../../storage/database.js';
 import * as groups from '../../storage/scim-groups.js';
 import { groupIsMapped } from '../../storage/seats.js';
 import { inTransaction } from '../../storage/transactions.js';
-import { reevaluate, type GateOrg } from '../seat-gate.js';
+import { reevaluate, type GateOrg } from '../seats/seat-gate.js';
 import type { ServiceContext } from '../context.js';
-import { thenCheckSeats } from '../monitoring.js';
+import { thenCheckSeats } from '../seats/monitoring.js';
 import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
 
 async function withMembers(db: Db, orgId: string, views: GroupView[], wanted: boolean): Promise<GroupView[]> {

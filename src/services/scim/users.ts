@@ -15,10 +15,10 @@ import * as users from '../../storage/scim-users.js';
 import { lockMember, writeMemberSeat } from '../../storage/seats.js';
 import { findTombstoneById } from '../../storage/access.js';
 import { jsonEqual } from '../../protocol/scim/patch/json.js';
-import { admit, reevaluate, release, type GateOrg } from '../seat-gate.js';
-import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../members.js';
+import { admit, reevaluate, release, type GateOrg } from '../seats/seat-gate.js';
+import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../seats/members.js';
 import type { ServiceContext } from '../context.js';
-import { thenCheckSeats } from '../monitoring.js';
+import { thenCheckSeats } from '../seats/monitoring.js';
 import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
 
 export type UserViewType = UserView;

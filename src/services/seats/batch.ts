@@ -23,10 +23,10 @@ import type { Db } from '../../storage/database.js';
 import { findMemberDetail } from '../../storage/member-queries.js';
 import { lockAllocations, releaseSeat, reserveSeat, writeMemberSeat } from '../../storage/seats.js';
 import { inTransaction } from '../../storage/transactions.js';
-import { memberView, queueWarnings, quoteSeats, type MemberView, type PurchaseQuote, type SeatWarning } from '../admin-members.js';
+import { memberView, queueWarnings, quoteSeats, type MemberView, type PurchaseQuote, type SeatWarning } from './admin-members.js';
 import type { ServiceContext } from '../context.js';
-import { thenCheckSeats } from '../monitoring.js';
-import { loadGateOrg, recordRefusal, servePending } from '../seat-gate.js';
+import { thenCheckSeats } from './monitoring.js';
+import { loadGateOrg, recordRefusal, servePending } from './seat-gate.js';
 import { actingRole, denied } from '../access/acting-role.js';
 
 export const MAX_BATCH = 1000;

@@ -1,7 +1,7 @@
 // Every change to a credential that can end its validity (revocation, deletion with its
 // organization, a change of kind, hash or member) is announced on the `seatgate_credentials`
 // channel with the token's hash, so that each server process forgets that token at once from its
-// cache of authenticated tokens (src/services/credentials.ts). A trigger, not the application,
+// cache of authenticated tokens (src/services/access/credentials.ts). A trigger, not the application,
 // sends it: revocations by the CLI, the admin API, cascades and hand-written SQL are all covered.
 // The notification is delivered when the transaction commits, and never if it rolls back.
 import { sql, type Kysely } from 'kysely';

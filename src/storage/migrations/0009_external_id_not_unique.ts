@@ -3,7 +3,7 @@
 // gives several users one externalId). The unique index of members becomes a plain one, kept for
 // lookups (SCIM `externalId eq`, JIT linking by the IdP subject); groups never had a unique one.
 // Several members may now share an externalId: JIT chooses among them by the documented rule
-// in src/services/jit.ts (docs/conformance.md).
+// in src/services/access/jit.ts (docs/conformance.md).
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -6,11 +6,11 @@ import { z } from 'zod';
 import { invalidInput } from '../../../domain/errors.js';
 import type { Actor } from '../../../storage/audit.js';
 import type { ServiceContext } from '../../../services/context.js';
-import { getInvoice, listInvoiceViews } from '../../../services/billing.js';
-import { cancelReduction, listReductionViews, scheduleReduction } from '../../../services/billing-reductions.js';
-import { seatUtilization } from '../../../services/monitoring.js';
-import { purchaseSeats } from '../../../services/purchases.js';
-import { cancelSubscription, getSubscription, resumeSubscription } from '../../../services/subscription.js';
+import { getInvoice, listInvoiceViews } from '../../../services/billing/billing.js';
+import { cancelReduction, listReductionViews, scheduleReduction } from '../../../services/billing/reductions.js';
+import { seatUtilization } from '../../../services/seats/monitoring.js';
+import { purchaseSeats } from '../../../services/billing/purchases.js';
+import { cancelSubscription, getSubscription, resumeSubscription } from '../../../services/billing/subscription.js';
 import { principalOf } from '../auth.js';
 import { adminActor, handle, requireRole } from './middleware.js';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ServiceContext } from '../../../services/context.js';
 import {
   dryRunMappingChange, getGroupMapping, listGroupMappings, saveMappingChange, type MappingChange,
-} from '../../../services/mappings.js';
+} from '../../../services/seats/mappings.js';
 import { principalOf } from '../auth.js';
 import { adminActor, handle, requireRole } from './middleware.js';
 import { parseInput } from './validation.js';

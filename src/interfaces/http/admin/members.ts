@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ROLES, SEAT_STATES } from '../../../domain/organization.js';
 import type { ServiceContext } from '../../../services/context.js';
-import { assignSeat, getMember, listMembers } from '../../../services/admin-members.js';
+import { assignSeat, getMember, listMembers } from '../../../services/seats/admin-members.js';
 import { changeRole } from '../../../services/access/roles.js';
 import { removeMember } from '../../../services/access/removal.js';
 import { principalOf } from '../auth.js';

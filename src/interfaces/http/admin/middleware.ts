@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import { forbidden } from '../../../domain/errors.js';
 import { roleAtLeast, type Role } from '../../../domain/organization.js';
-import type { Principal } from '../../../services/credentials.js';
+import type { Principal } from '../../../services/access/credentials.js';
 import type { Actor } from '../../../storage/audit.js';
 import { principalOf } from '../auth.js';
 

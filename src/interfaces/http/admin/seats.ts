@@ -1,7 +1,7 @@
 // GET /seats: allocation, assigned, pending, free and blocked attempts per seat type.
 import { Router } from 'express';
 import type { ServiceContext } from '../../../services/context.js';
-import { seatOverview } from '../../../services/admin-seats.js';
+import { seatOverview } from '../../../services/seats/admin-seats.js';
 import { principalOf } from '../auth.js';
 import { handle, requireRole } from './middleware.js';
 

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ServiceContext } from '../../../services/context.js';
-import { getSettings, updateSettings } from '../../../services/settings.js';
+import { getSettings, updateSettings } from '../../../services/seats/settings.js';
 import { principalOf } from '../auth.js';
 import { adminActor, handle, requireRole } from './middleware.js';
 import { parseInput } from './validation.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DomainError } from '../../../domain/errors.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { ServiceContext } from '../../../services/context.js';
-import { jitLogin } from '../../../services/jit.js';
+import { jitLogin } from '../../../services/access/jit.js';
 import { authFailureHeaders, principalOf, type RequireBearer } from '../auth.js';
 import { InputRejected, jsonInput } from '../input.js';
 

@@ -1,15 +1,15 @@
 // Seat monitoring (SPEC §5, last point) and the operator's direct allocation change (until seat
 // purchasing lands). The figures come from services/seats/usage.ts, shared with
 // GET /seats/utilization; what "pending" means is defined once, in storage/seat-admin.ts.
-import { invalidInput, notFound } from '../domain/errors.js';
-import { isUuid } from '../domain/ids.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
-import { findOrganization, listAllocations } from '../storage/organizations.js';
-import { lockAllocation, setAllocated } from '../storage/seat-admin.js';
-import { seatUsage } from './seats/usage.js';
-import { inTransaction } from '../storage/transactions.js';
+import { invalidInput, notFound } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
+import { findOrganization, listAllocations } from '../../storage/organizations.js';
+import { lockAllocation, setAllocated } from '../../storage/seat-admin.js';
+import { seatUsage } from './usage.js';
+import { inTransaction } from '../../storage/transactions.js';
 import { loadGateOrg, servePending } from './seat-gate.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../context.js';
 
 export const BLOCKED_WINDOW_DAYS = 30;
 

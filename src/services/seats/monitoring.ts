@@ -23,16 +23,16 @@
 // the detail goes to the organization's audit log (`webhook.delivered|refused|failed`, seen by
 // its admins) and the operator's log.
 import client from 'prom-client';
-import { DEFAULT_SETTINGS, orgSettingsSchema } from '../domain/organization.js';
-import type { Logger } from '../observability/logger.js';
-import { alertStates, armAlert, organizationsWithStaleAlerts, rearmAlert, seatUsage as allocationRows } from '../storage/billing.js';
-import { seatUsage } from './seats/usage.js';
-import { findOrganization } from '../storage/organizations.js';
-import { recordAudit } from '../storage/audit.js';
-import { STRICT_WEBHOOK_POLICY } from '../domain/webhook-target.js';
-import { deliverWebhook } from './alerts/webhook-delivery.js';
-import type { ServiceContext } from './context.js';
-import { requireOrgId } from './billing.js';
+import { DEFAULT_SETTINGS, orgSettingsSchema } from '../../domain/organization.js';
+import type { Logger } from '../../observability/logger.js';
+import { alertStates, armAlert, organizationsWithStaleAlerts, rearmAlert, seatUsage as allocationRows } from '../../storage/billing.js';
+import { seatUsage } from './usage.js';
+import { findOrganization } from '../../storage/organizations.js';
+import { recordAudit } from '../../storage/audit.js';
+import { STRICT_WEBHOOK_POLICY } from '../../domain/webhook-target.js';
+import { deliverWebhook } from '../alerts/webhook-delivery.js';
+import type { ServiceContext } from '../context.js';
+import { requireOrgId } from '../billing/billing.js';
 
 export interface SeatAlert {
   type: 'seat.utilization_alert';

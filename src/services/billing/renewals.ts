@@ -16,26 +16,26 @@
 // - a renewal invoice lists 12 months of every carried seat type.
 // A term renews once: the row lock serializes concurrent runs (any process), the second run
 // sees the new term, and a unique index allows one renewal invoice per term.
-import { renewalLine, type InvoiceLine } from '../domain/billing/index.js';
-import { isIsoDate } from '../domain/dates.js';
-import { invalidInput } from '../domain/errors.js';
-import { termEndFor } from '../domain/organization.js';
-import type { Plan } from '../domain/plans.js';
-import type { Db } from '../storage/database.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
+import { renewalLine, type InvoiceLine } from '../../domain/billing/index.js';
+import { isIsoDate } from '../../domain/dates.js';
+import { invalidInput } from '../../domain/errors.js';
+import { termEndFor } from '../../domain/organization.js';
+import type { Plan } from '../../domain/plans.js';
+import type { Db } from '../../storage/database.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
 import {
   closeReduction, deleteAllocations, insertAllocation, listReductions, lockAllAllocations, lockOrganization,
   membersToUnseat, moveAssignedMembers, moveMappings, organizationsDue, scheduledReductions, setAllocation,
   setAssigned, updateOrganizationTerm, type OrganizationRow,
-} from '../storage/billing.js';
-import { insertInvoice } from '../storage/invoices.js';
-import { releaseSeat, writeMemberSeat } from '../storage/seats.js';
-import { inTransaction } from '../storage/transactions.js';
-import type { Logger } from '../observability/logger.js';
-import { loadGateOrg, servePending } from './seat-gate.js';
+} from '../../storage/billing.js';
+import { insertInvoice } from '../../storage/invoices.js';
+import { releaseSeat, writeMemberSeat } from '../../storage/seats.js';
+import { inTransaction } from '../../storage/transactions.js';
+import type { Logger } from '../../observability/logger.js';
+import { loadGateOrg, servePending } from '../seats/seat-gate.js';
 import { billingDate } from './billing.js';
-import { afterSeatsChanged, sweepSeatAlerts } from './monitoring.js';
-import type { ServiceContext } from './context.js';
+import { afterSeatsChanged, sweepSeatAlerts } from '../seats/monitoring.js';
+import type { ServiceContext } from '../context.js';
 
 // --- the renewal plan: pure --------------------------------------------------------------
 

@@ -1,17 +1,17 @@
 // Bearer credentials of an organization: SCIM tokens, admin tokens (bound to a member, acting
 // with that member's current role) and JIT hook secrets.
-import { invalidInput, notFound } from '../domain/errors.js';
-import { hashToken, issueToken, kindOfToken, CREDENTIAL_KINDS, type CredentialKind } from '../domain/credentials.js';
-import { isUuid } from '../domain/ids.js';
-import { roleAtLeast, type Role } from '../domain/organization.js';
-import type { Db } from '../storage/database.js';
+import { invalidInput, notFound } from '../../domain/errors.js';
+import { hashToken, issueToken, kindOfToken, CREDENTIAL_KINDS, type CredentialKind } from '../../domain/credentials.js';
+import { isUuid } from '../../domain/ids.js';
+import { roleAtLeast, type Role } from '../../domain/organization.js';
+import type { Db } from '../../storage/database.js';
 import {
   findActiveCredential, insertCredential, listCredentials, revokeCredential, touchCredential,
-} from '../storage/credentials.js';
-import { findMember } from '../storage/members.js';
-import { findOrganization } from '../storage/organizations.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
-import type { ServiceContext } from './context.js';
+} from '../../storage/credentials.js';
+import { findMember } from '../../storage/members.js';
+import { findOrganization } from '../../storage/organizations.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
+import type { ServiceContext } from '../context.js';
 
 /** Who is calling, as established from a bearer credential. */
 export interface Principal {

@@ -1,15 +1,15 @@
 // What purchases, reductions, renewals and the subscription share: the billing date from the
 // injectable clock, who may change seats of which organization, and how invoices are shown.
 import { createHash } from 'node:crypto';
-import { DomainError, forbidden, notFound } from '../domain/errors.js';
-import { toIsoDate } from '../domain/dates.js';
-import type { InvoiceLine } from '../domain/billing/index.js';
-import { isUuid } from '../domain/ids.js';
-import type { Actor } from '../storage/audit.js';
-import type { OrganizationRow } from '../storage/billing.js';
-import { findInvoice, invoiceLines, listInvoices, type InvoiceLineRow, type InvoiceRow } from '../storage/invoices.js';
-import type { Db } from '../storage/database.js';
-import type { ServiceContext } from './context.js';
+import { DomainError, forbidden, notFound } from '../../domain/errors.js';
+import { toIsoDate } from '../../domain/dates.js';
+import type { InvoiceLine } from '../../domain/billing/index.js';
+import { isUuid } from '../../domain/ids.js';
+import type { Actor } from '../../storage/audit.js';
+import type { OrganizationRow } from '../../storage/billing.js';
+import { findInvoice, invoiceLines, listInvoices, type InvoiceLineRow, type InvoiceRow } from '../../storage/invoices.js';
+import type { Db } from '../../storage/database.js';
+import type { ServiceContext } from '../context.js';
 
 /** Today in UTC, from the context's clock: the day purchases are charged from. */
 export function billingDate(ctx: ServiceContext): string {

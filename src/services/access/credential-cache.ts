@@ -4,7 +4,7 @@
 // any process or by SQL, reaches every server at once. Admin tokens (any credential bound to a
 // member) are never cached: they act only while their member is active, with its current role,
 // and changes to members are not announced.
-import type { CredentialChangeHandlers } from '../storage/credential-changes.js';
+import type { CredentialChangeHandlers } from '../../storage/credential-changes.js';
 import type { Principal } from './credentials.js';
 
 export class CredentialCache implements CredentialChangeHandlers {

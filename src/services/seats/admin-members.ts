@@ -1,23 +1,23 @@
 // The admin API's member use cases: list and read members with why they hold (or wait for) a
 // seat, and assign a seat type or `unassigned` through the gate (SPEC §4.4). A full target type
 // is a "no" returned as a value, with a purchase quote.
-import { BillingError, proratePurchase } from '../domain/billing/index.js';
-import { toIsoDate } from '../domain/dates.js';
-import { invalidInput, notFound } from '../domain/errors.js';
-import { isUuid } from '../domain/ids.js';
-import type { Role, SeatState } from '../domain/organization.js';
-import type { Actor } from '../storage/audit.js';
-import type { Db } from '../storage/database.js';
+import { BillingError, proratePurchase } from '../../domain/billing/index.js';
+import { toIsoDate } from '../../domain/dates.js';
+import { invalidInput, notFound } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
+import type { Role, SeatState } from '../../domain/organization.js';
+import type { Actor } from '../../storage/audit.js';
+import type { Db } from '../../storage/database.js';
 import {
   countMembers, findMemberDetail, groupsOfMember, listMembersPage, type MemberDetailRow,
-} from '../storage/member-queries.js';
-import { findOrganization, listAllocations } from '../storage/organizations.js';
-import { inTransaction } from '../storage/transactions.js';
+} from '../../storage/member-queries.js';
+import { findOrganization, listAllocations } from '../../storage/organizations.js';
+import { inTransaction } from '../../storage/transactions.js';
 import { changeSeat, loadGateOrg, recordRefusal } from './seat-gate.js';
-import { seatChangeDenial } from '../domain/access.js';
-import { pendingMemberIds } from '../storage/access.js';
-import { actingRole, denied } from './access/acting-role.js';
-import type { ServiceContext } from './context.js';
+import { seatChangeDenial } from '../../domain/access.js';
+import { pendingMemberIds } from '../../storage/access.js';
+import { actingRole, denied } from '../access/acting-role.js';
+import type { ServiceContext } from '../context.js';
 import { thenCheckSeats } from './monitoring.js';
 
 export interface SeatReasonView {

@@ -5,19 +5,19 @@
 // when the gate re-evaluates a member (domain/access.ts `mappedRole`): it never changes an owner
 // or a role set by hand, and a role a mapping granted falls back to `member` when no mapping
 // grants it any more (decision 0008).
-import { invalidInput, notFound } from '../domain/errors.js';
-import { isUuid } from '../domain/ids.js';
-import type { MappableRole } from '../domain/access.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
-import type { Db } from '../storage/database.js';
+import { invalidInput, notFound } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
+import type { MappableRole } from '../../domain/access.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
+import type { Db } from '../../storage/database.js';
 import {
   deleteMapping, findMapping, insertMapping, listMappings, membersOfIdpGroups, refusalsInThisTransaction,
   seatSnapshot, updateMapping, type MappingFields, type MappingRow,
-} from '../storage/mappings.js';
-import { findOrganization, listAllocations } from '../storage/organizations.js';
-import { inTransaction } from '../storage/transactions.js';
+} from '../../storage/mappings.js';
+import { findOrganization, listAllocations } from '../../storage/organizations.js';
+import { inTransaction } from '../../storage/transactions.js';
 import { admit, loadGateOrg, reevaluate, type GateOrg } from './seat-gate.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../context.js';
 import { thenCheckSeats } from './monitoring.js';
 
 export type MappingRole = MappableRole;

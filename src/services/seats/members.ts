@@ -1,17 +1,17 @@
 // Member use cases that run the seat gate. A use case refused by the gate rolls back entirely —
 // no member, no seat, no half-applied change — and the refusal is then recorded on its own, so
 // that admins see it and a retried request can never have taken a seat.
-import { DomainError } from '../domain/errors.js';
-import type { Role } from '../domain/organization.js';
-import type { Db } from '../storage/database.js';
-import { insertMember } from '../storage/members.js';
-import { takeTombstones } from '../storage/access.js';
-import { recordAudit } from '../storage/audit.js';
-import { writeMemberSeat } from '../storage/seats.js';
-import { inTransaction } from '../storage/transactions.js';
-import type { Actor } from '../storage/audit.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Role } from '../../domain/organization.js';
+import type { Db } from '../../storage/database.js';
+import { insertMember } from '../../storage/members.js';
+import { takeTombstones } from '../../storage/access.js';
+import { recordAudit } from '../../storage/audit.js';
+import { writeMemberSeat } from '../../storage/seats.js';
+import { inTransaction } from '../../storage/transactions.js';
+import type { Actor } from '../../storage/audit.js';
 import { admit, admitNewMember, loadGateOrg, planNewMemberSeat, recordRefusal, type Admission, type GateTrigger } from './seat-gate.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../context.js';
 
 export type Refusal = Extract<Admission, { outcome: 'refused' }>;
 

@@ -2,18 +2,18 @@
 // organization may still change anything. After the term of a cancelled or non-renewing
 // organization ends, its status is 'ended': the gate refuses every seat (loadGateOrg) and
 // writes — SCIM, admin — must be refused through `assertOrgWritable`.
-import { DomainError, notFound } from '../domain/errors.js';
-import { orgHasEnded } from '../domain/organization.js';
-import type { Actor } from '../storage/audit.js';
-import { recordAudit } from '../storage/audit.js';
-import { listReductions, lockOrganization, updateOrganizationTerm, type OrganizationRow } from '../storage/billing.js';
-import type { Db } from '../storage/database.js';
-import { findOrganization } from '../storage/organizations.js';
-import { inTransaction } from '../storage/transactions.js';
+import { DomainError, notFound } from '../../domain/errors.js';
+import { orgHasEnded } from '../../domain/organization.js';
+import type { Actor } from '../../storage/audit.js';
+import { recordAudit } from '../../storage/audit.js';
+import { listReductions, lockOrganization, updateOrganizationTerm, type OrganizationRow } from '../../storage/billing.js';
+import type { Db } from '../../storage/database.js';
+import { findOrganization } from '../../storage/organizations.js';
+import { inTransaction } from '../../storage/transactions.js';
 import { assertMayChangeBilling, billingDate, orgEndedError, requireOrgId } from './billing.js';
 import { projectRenewal, renewalLines, settleTerm } from './renewals.js';
-import { afterSeatsChanged } from './monitoring.js';
-import type { ServiceContext } from './context.js';
+import { afterSeatsChanged } from '../seats/monitoring.js';
+import type { ServiceContext } from '../context.js';
 
 export type Writability =
   | { writable: true }

@@ -2,17 +2,17 @@
 // rewrites members: switching `onNoSeat` leaves pending members pending and seated members
 // seated; the only effect on members is that pending members are served when seats are free.
 // New app-role rules apply at the next gate decision for a member (they do not re-seat anyone).
-import { forbidden, invalidInput, notFound } from '../domain/errors.js';
-import { isUuid } from '../domain/ids.js';
-import { checkWebhookUrl, STRICT_WEBHOOK_POLICY } from '../domain/webhook-target.js';
-import { EXTRA_USAGE_FEATURE, orgSettingsSchema, roleAtLeast, type OrgSettings } from '../domain/organization.js';
-import { actingRole } from './access/acting-role.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
-import { findOrganization } from '../storage/organizations.js';
-import { lockOrganizationSettings, writeOrganizationSettings } from '../storage/seat-admin.js';
-import { inTransaction } from '../storage/transactions.js';
+import { forbidden, invalidInput, notFound } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
+import { checkWebhookUrl, STRICT_WEBHOOK_POLICY } from '../../domain/webhook-target.js';
+import { EXTRA_USAGE_FEATURE, orgSettingsSchema, roleAtLeast, type OrgSettings } from '../../domain/organization.js';
+import { actingRole } from '../access/acting-role.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
+import { findOrganization } from '../../storage/organizations.js';
+import { lockOrganizationSettings, writeOrganizationSettings } from '../../storage/seat-admin.js';
+import { inTransaction } from '../../storage/transactions.js';
 import { loadGateOrg, servePending } from './seat-gate.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../context.js';
 
 export type SettingsPatch = Partial<OrgSettings>;
 

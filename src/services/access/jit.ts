@@ -15,19 +15,19 @@
 // member's groups come from SCIM and are left alone. An overage marker (`groupsOverage: true`:
 // Entra sends no list past 150/200 groups) leaves the stored groups unchanged.
 import { sql } from 'kysely';
-import type { Actor } from '../storage/audit.js';
-import { recordAudit } from '../storage/audit.js';
-import type { Db } from '../storage/database.js';
+import type { Actor } from '../../storage/audit.js';
+import { recordAudit } from '../../storage/audit.js';
+import type { Db } from '../../storage/database.js';
 import {
   findMembersByExternalIdForUpdate, findMemberByUserNameForUpdate, setIdpGroupIds, type LoginMemberRow,
-} from '../storage/member-queries.js';
-import { inTransaction } from '../storage/transactions.js';
-import { DomainError } from '../domain/errors.js';
-import { createMember } from './members.js';
-import { admit, loadGateOrg, recordRefusal, reevaluate, type GateOrg } from './seat-gate.js';
-import { extraUsageOn } from '../domain/organization.js';
-import type { ServiceContext } from './context.js';
-import { thenCheckSeats } from './monitoring.js';
+} from '../../storage/member-queries.js';
+import { inTransaction } from '../../storage/transactions.js';
+import { DomainError } from '../../domain/errors.js';
+import { createMember } from '../seats/members.js';
+import { admit, loadGateOrg, recordRefusal, reevaluate, type GateOrg } from '../seats/seat-gate.js';
+import { extraUsageOn } from '../../domain/organization.js';
+import type { ServiceContext } from '../context.js';
+import { thenCheckSeats } from '../seats/monitoring.js';
 
 export interface JitClaims {
   subject: string;

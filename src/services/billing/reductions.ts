@@ -3,15 +3,15 @@
 // nor the renewed total below the new plan's minimum (checked when scheduling, and again —
 // by clamping — when applied, in case the catalog changed meanwhile). There is no other way
 // to lower an allocation.
-import { invalidInput, notFound } from '../domain/errors.js';
-import { isUuid } from '../domain/ids.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
-import { closeReduction, insertReduction, listReductions, lockOrganization, type ReductionRow } from '../storage/billing.js';
-import { inTransaction } from '../storage/transactions.js';
+import { invalidInput, notFound } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
+import { closeReduction, insertReduction, listReductions, lockOrganization, type ReductionRow } from '../../storage/billing.js';
+import { inTransaction } from '../../storage/transactions.js';
 import { assertMayChangeBilling, billingDate, orgEndedError, requireOrgId } from './billing.js';
 import { validatePurchaseRequest, type PurchaseRequest } from './purchases.js';
 import { projectRenewal, settleTerm } from './renewals.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../context.js';
 
 export interface ReductionView {
   id: string;

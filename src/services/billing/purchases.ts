@@ -7,20 +7,20 @@
 // stored on the invoice with a hash of the request; a retry with the same key and the same
 // request returns that invoice again without charging, and the same key with another request
 // is refused (conflict). Keys are per organization and do not expire.
-import { proratePurchase } from '../domain/billing/index.js';
-import { conflict, invalidInput, notFound } from '../domain/errors.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
-import { lockAllocation, lockOrganization, raiseAllocation } from '../storage/billing.js';
-import type { Db } from '../storage/database.js';
-import { findInvoiceByIdempotencyKey, insertInvoice } from '../storage/invoices.js';
-import { inTransaction } from '../storage/transactions.js';
+import { proratePurchase } from '../../domain/billing/index.js';
+import { conflict, invalidInput, notFound } from '../../domain/errors.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
+import { lockAllocation, lockOrganization, raiseAllocation } from '../../storage/billing.js';
+import type { Db } from '../../storage/database.js';
+import { findInvoiceByIdempotencyKey, insertInvoice } from '../../storage/invoices.js';
+import { inTransaction } from '../../storage/transactions.js';
 import {
   assertMayChangeBilling, billingDate, loadInvoice, orgEndedError, requestHash, requireOrgId, type InvoiceView,
 } from './billing.js';
-import { afterSeatsChanged } from './monitoring.js';
+import { afterSeatsChanged } from '../seats/monitoring.js';
 import { settleTerm } from './renewals.js';
-import { loadGateOrg, servePending } from './seat-gate.js';
-import type { ServiceContext } from './context.js';
+import { loadGateOrg, servePending } from '../seats/seat-gate.js';
+import type { ServiceContext } from '../context.js';
 
 /** Seats one purchase may add, and seats one type may reach (far below the integer column's limit). */
 export const MAX_SEATS_PER_PURCHASE = 100_000;

@@ -9,20 +9,20 @@
 import {
   candidatesFor, compareSeatTypes, exhaustedTypes, refusalMessage, targetFor,
   type Candidate, type MappingMatch, type SeatReasonKind, type SeatTarget,
-} from '../domain/seat-choice.js';
-import { notFound, invalidInput } from '../domain/errors.js';
-import { orgHasEnded, orgSettingsSchema, type OrgSettings } from '../domain/organization.js';
-import { toIsoDate } from '../domain/dates.js';
-import type { PlanCatalog } from '../domain/plans.js';
-import type { Db } from '../storage/database.js';
-import { findOrganization } from '../storage/organizations.js';
+} from '../../domain/seat-choice.js';
+import { notFound, invalidInput } from '../../domain/errors.js';
+import { orgHasEnded, orgSettingsSchema, type OrgSettings } from '../../domain/organization.js';
+import { toIsoDate } from '../../domain/dates.js';
+import type { PlanCatalog } from '../../domain/plans.js';
+import type { Db } from '../../storage/database.js';
+import { findOrganization } from '../../storage/organizations.js';
 import {
   freeSeatTypes, lockAllocations, lockMember, mappingMatchesForMember, nextPendingMembers,
   releaseSeat, reserveSeat, writeMemberSeat, type LockedMember,
-} from '../storage/seats.js';
-import { recordAudit, type Actor } from '../storage/audit.js';
-import { countSeatRefusal } from '../observability/metrics.js';
-import { applyMappedRole } from './access/mapped-role.js';
+} from '../../storage/seats.js';
+import { recordAudit, type Actor } from '../../storage/audit.js';
+import { countSeatRefusal } from '../../observability/metrics.js';
+import { applyMappedRole } from '../access/mapped-role.js';
 
 export type GateTrigger =
   | 'scim_create' | 'scim_reactivate' | 'jit_login' | 'group_change' | 'mapping_change'
