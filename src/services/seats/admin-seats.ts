@@ -6,23 +6,15 @@ import { isUuid } from '../../domain/ids.js';
 import { recordAudit, type Actor } from '../../storage/audit.js';
 import { findOrganization, listAllocations } from '../../storage/organizations.js';
 import { lockAllocation, setAllocated } from '../../storage/seat-admin.js';
-import { seatUsage } from './usage.js';
+import { seatUsage, type SeatTypeUsage } from './usage.js';
 import { inTransaction } from '../../storage/transactions.js';
 import { loadGateOrg, servePending } from './seat-gate.js';
 import type { ServiceContext } from '../context.js';
 
 export const BLOCKED_WINDOW_DAYS = 30;
 
-export interface SeatTypeOverview {
-  seatType: string;
-  allocated: number;
-  assigned: number;
-  pending: number;
-  free: number;
-  utilization: number;
-  monthlyPriceMinor: number;
-  blockedAttemptsLast30Days: number;
-}
+/** A seat type's figures as GET /seats shows them: the refusals named for their window. */
+export type SeatTypeOverview = Omit<SeatTypeUsage, 'refused'> & { blockedAttemptsLast30Days: number };
 
 export interface SeatOverview {
   orgId: string;
