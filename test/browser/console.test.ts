@@ -11,8 +11,11 @@ import { addGroup, addMember, joinGroup, seatedMember } from '../support/gate.js
 import { tokenWithRole } from '../http/admin-support.js';
 import { expectAccessible, expectFitsWidth, screenshot, signIn, signOut, startHarness, type ConsoleHarness } from './browser.js';
 
-// The service clock: 1 March 2025, so that a term starting 1 January 2025 has 10 months left.
-const NOW = new Date('2025-03-01T10:30:00Z');
+// The service clock: 1 March of next year, so that a term starting 1 January has 10 months left.
+// Next year, not a past one: other test files share the database, and a server they start settles
+// every term due by the real clock, which would renew a past term under this test's feet.
+const YEAR = new Date().getUTCFullYear() + 1;
+const NOW = new Date(`${YEAR}-03-01T10:30:00Z`);
 // A whole user journey in Chromium on a shared 2-core machine can take over a minute.
 const JOURNEY = 180_000;
 let h: ConsoleHarness;
@@ -26,7 +29,7 @@ afterEach(async () => {
   expect(h.pageProblems.splice(0)).toEqual([]);
 });
 
-const TERM = { termStart: '2025-01-01' };
+const TERM = { termStart: `${YEAR}-01-01` };
 
 async function showcaseOrg() {
   const org = await newOrganization(h.t.ctx, { ...TERM, name: `Acme Robotics ${Math.random().toString(36).slice(2, 6)}`, seats: { premium: 5, standard: 8 }, prices: { premium: 3000, standard: 2000 } });
@@ -109,7 +112,7 @@ describe('the console in Chromium', () => {
     await page.getByLabel('Change the seat type to').selectOption('premium');
     await page.getByRole('button', { name: 'Change seat' }).click();
     const quote = page.getByRole('alert').filter({ hasText: 'No premium seat is free' });
-    await expect(quote.textContent()).resolves.toMatch(/1 more premium seat would cost \$300\.00 today, prorated from 2025-03-01 to 2026-01-01/);
+    await expect(quote.textContent()).resolves.toMatch(new RegExp(`1 more premium seat would cost \\$300\\.00 today, prorated from ${YEAR}-03-01 to ${YEAR + 1}-01-01`));
     await expectAccessible(page, 'member with quote');
     await screenshot(page, 'member-quote');
     await quote.getByRole('button', { name: /Buy 1 premium seat and assign it/ }).click();
@@ -156,7 +159,7 @@ describe('the console in Chromium', () => {
     await page.getByLabel('Number of seats').fill('5');
     const preview = page.getByTestId('purchase-preview');
     await preview.getByText('Invoiced today: $1,500.00').waitFor();
-    await expect(preview.textContent()).resolves.toContain('5 seats × 3000 per month × 10 months from 2025-03-01 to 2026-01-01 (exclusive) = 150000');
+    await expect(preview.textContent()).resolves.toContain(`5 seats × 3000 per month × 10 months from ${YEAR}-03-01 to ${YEAR + 1}-01-01 (exclusive) = 150000`);
     await expectAccessible(page, 'billing');
     await screenshot(page, 'billing');
     await page.getByRole('button', { name: 'Buy 5 premium seats for $1,500.00' }).click();
