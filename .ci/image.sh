@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Dockerfile with podman and checks the image for real: the container, started on a
-# PostgreSQL of this machine, answers /readyz and a SCIM request with the demo organization's token.
+# PostgreSQL of this machine, answers /readyz, creates an organization with the image's CLI and answers SCIM with its token.
 #
-#   .ci/image.sh DATABASE_URL     (an empty database; the container creates the demo organization)
+#   .ci/image.sh DATABASE_URL     (any database the container may migrate)
 #
 # No container registry is reachable here, so the Dockerfile's node:20-bookworm-slim is replaced
 # (build argument NODE_IMAGE) by a base made locally: a Debian bookworm root from debootstrap,
@@ -85,8 +85,14 @@ if [ -z "$ready" ]; then
   exit 1
 fi
 echo "image: /readyz → $(curl -s "http://127.0.0.1:$PORT/readyz")"
-token=$("${PODMAN[@]}" logs "$NAME" 2>/dev/null | sed -n 's/^ *SCIM token: *//p' | head -1)
-[ -n "$token" ] || { echo "image: no demo SCIM token in the container's output (was the database empty?)" >&2; "${PODMAN[@]}" logs "$NAME" >&2; exit 1; }
+# The image makes no demo organization (NODE_ENV=production): an operator creates one with the
+# image's own CLI, as in production, and the check uses its SCIM token.
+created=$("${PODMAN[@]}" exec "$NAME" node dist/src/interfaces/cli/main.js org create --name "Image check $PORT" \
+  --plan team --seats premium=1,standard=2 --owner-email "owner-$PORT@example.test" --json) \
+  || { echo "image: org create in the container failed" >&2; "${PODMAN[@]}" logs "$NAME" >&2; exit 1; }
+token=$(printf '%s' "$created" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).scimToken??""))')
+[ -n "$token" ] || { echo "image: org create printed no SCIM token: $created" >&2; exit 1; }
+echo "image: org create (the image's CLI) → an organization and its SCIM token"
 body=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/scim+json' \
   -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"image-check@example.test"}' \
   "http://127.0.0.1:$PORT/scim/v2/Users")
