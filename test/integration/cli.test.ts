@@ -1,12 +1,4 @@
-import { runCli } from '../../src/interfaces/cli/main.js';
-import { testConfig } from '../support/context.js';
-
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } }, testConfig());
-  return { code, stdout, stderr };
-}
+import { cli } from '../support/cli.js';
 
 const unique = () => `CLI org ${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
 

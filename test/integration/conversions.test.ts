@@ -1,12 +1,12 @@
 // Operator conversions (issue 11): self-serve → sales-assisted, and a legacy plan moved to
 // Enterprise before its renewal, with what the invoice says on the day. Use cases on a fixed
 // clock, and the CLI as the operator runs it.
-import { runCli } from '../../src/interfaces/cli/main.js';
+import { cli } from '../support/cli.js';
 import { scheduleReduction } from '../../src/services/billing/reductions.js';
 import { convertBillingMode, migrateLegacyPlan } from '../../src/services/billing/conversions.js';
 import { setAllocation } from '../../src/services/seats/admin-seats.js';
 import { updateSettings } from '../../src/services/seats/settings.js';
-import { openTestContext, testConfig, type TestContext } from '../support/context.js';
+import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 import { addGroup, addMapping, auditActions, expectCounterConsistent, joinGroup, memberRow, seatedMember, seats } from '../support/gate.js';
 
@@ -14,13 +14,6 @@ let ctx: TestContext;
 const MARCH_1 = new Date('2026-03-01T09:00:00Z');
 beforeAll(() => { ctx = openTestContext(() => MARCH_1); });
 afterAll(() => ctx.close());
-
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } }, testConfig());
-  return { code, stdout, stderr };
-}
 
 const operator = { type: 'operator' as const };
 

@@ -1,20 +1,17 @@
 // Issue 10 item 9: the primary owner is a complete SCIM user from the start — `org create` takes
 // its name, and derives one from the email when none is given (Okta's spec test reads the first
 // user's name.givenName and familyName).
-import { runCli } from '../../src/interfaces/cli/main.js';
 import { personName } from '../../src/services/organizations.js';
-import { openTestContext, testConfig, type TestContext } from '../support/context.js';
+import { cli } from '../support/cli.js';
+import { openTestContext, type TestContext } from '../support/context.js';
 
 let ctx: TestContext;
 beforeAll(() => { ctx = openTestContext(); });
 afterAll(() => ctx.close());
 
 async function orgCreate(...extra: string[]) {
-  let stdout = '';
-  let stderr = '';
   const name = `Owner name ${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const code = await runCli(['org', 'create', '--name', name, '--plan', 'team', '--seats', 'premium=2', ...extra, '--json'],
-    { stdout: (text) => { stdout += text; }, stderr: (text) => { stderr += text; } }, testConfig());
+  const { code, stdout, stderr } = await cli('org', 'create', '--name', name, '--plan', 'team', '--seats', 'premium=2', ...extra, '--json');
   return { code, stderr, created: code === 0 ? JSON.parse(stdout) as { orgId: string; ownerId: string } : undefined };
 }
 

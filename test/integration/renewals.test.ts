@@ -1,11 +1,11 @@
 // The end of the annual term on a fake clock: renewals (reductions, minimum, shortfall, legacy
 // plans), idempotence and concurrency, and the operator commands.
-import { runCli } from '../../src/interfaces/cli/main.js';
+import { cli } from '../support/cli.js';
 import { toIsoDate } from '../../src/domain/dates.js';
 import { purchaseSeats } from '../../src/services/billing/purchases.js';
 import { scheduleReduction } from '../../src/services/billing/reductions.js';
 import { runDueRenewals } from '../../src/services/billing/renewals.js';
-import { openTestContext, testConfig, type TestContext } from '../support/context.js';
+import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 import { addGroup, addMapping, auditActions, expectCounterConsistent, joinGroup, memberRow, seatedMember, seats } from '../support/gate.js';
 
@@ -170,12 +170,6 @@ describe('legacy plans renew as enterprise', () => {
 });
 
 describe('operator commands', () => {
-  async function cli(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, testConfig());
-    return { code, stdout, stderr };
-  }
   const realToday = toIsoDate(new Date());
   const yearsAgo = (n: number) => `${Number(realToday.slice(0, 4)) - n}${realToday.slice(4)}`.replace('-02-29', '-02-28');
 

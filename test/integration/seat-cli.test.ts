@@ -1,18 +1,11 @@
-import { runCli } from '../../src/interfaces/cli/main.js';
-import { openTestContext, testConfig, type TestContext } from '../support/context.js';
+import { cli } from '../support/cli.js';
+import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization } from '../support/http.js';
 import { addMember, auditActions, expectCounterConsistent, memberRow, seatedMember } from '../support/gate.js';
 
 let ctx: TestContext;
 beforeAll(() => { ctx = openTestContext(); });
 afterAll(() => ctx.close());
-
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } }, testConfig());
-  return { code, stdout, stderr };
-}
 
 describe('seats show / seats set', () => {
   it('refuses to set the allocation of a self-serve organization (it buys and schedules reductions instead)', async () => {
