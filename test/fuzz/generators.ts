@@ -2,13 +2,12 @@
 // PATCH, Bulk, .search), the admin API and JIT, with odd strings (NUL, unpaired surrogates, very
 // long, percent signs, quotes), deep JSON, numbers beyond every integer type and wrong types.
 import fc from 'fast-check';
+import { BULK_REQUEST_SCHEMA as BULK, SEARCH_REQUEST_SCHEMA as SEARCH } from '../support/scim.js';
 
 export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-export const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-export const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
 /**
  * A JSON fragment that JSON.stringify cannot produce (nesting past the stack, numbers past

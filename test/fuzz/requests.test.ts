@@ -7,12 +7,12 @@ import { createServer, type Server } from 'node:http';
 import fc from 'fast-check';
 import request from 'supertest';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
+import { ERROR_SCHEMA } from '../support/scim.js';
 import type { CreatedOrganization } from '../../src/services/organizations.js';
 import { bodyText, fuzzRequest, isRef, RawJson, type FuzzRequest, type Ref, type Segment } from './generators.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_206;
 const RUNS = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 3_000;
-const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const BASE = { scim: '/scim/v2', admin: '/admin/v1', jit: '/jit/v1' } as const;
 
 let t: TestApp;

@@ -5,7 +5,10 @@ import request from 'supertest';
 import { sql } from 'kysely';
 import * as migration0013 from '../../src/storage/migrations/0013_json_depth.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
-import { patchOp, scimClient, USER_SCHEMA as USER, GROUP_SCHEMA as GROUP } from '../support/scim.js';
+import {
+  patchOp, scimClient, USER_SCHEMA as USER, GROUP_SCHEMA as GROUP,
+  ERROR_SCHEMA as ERROR, BULK_REQUEST_SCHEMA as BULK, SEARCH_REQUEST_SCHEMA as SEARCH,
+} from '../support/scim.js';
 import { as } from './admin-support.js';
 
 let t: TestApp;
@@ -13,9 +16,6 @@ const scim = (token: string) => scimClient(t.app, token);
 beforeAll(() => { t = openTestApp(); });
 afterAll(() => t.close());
 
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const NUL = '\u0000';
 
 /** JSON text nested `depth` levels: {"a":{"a":…}} (built as text: JSON.stringify would recurse). */

@@ -1,7 +1,7 @@
 // RFC 7643 §4.1.1 / §7: `password` is writeOnly and returned "never". No form of write may leave
 // it in members.attributes, and no read may show it, whichever way it is asked for.
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
-import { scimClient, USER_SCHEMA as USER, patchOp } from '../support/scim.js';
+import { scimClient, USER_SCHEMA as USER, patchOp, BULK_REQUEST_SCHEMA as BULK, SEARCH_REQUEST_SCHEMA as SEARCH } from '../support/scim.js';
 import { schemasOf } from '../../src/protocol/scim/attributes.js';
 import { parseProjection } from '../../src/protocol/scim/projection.js';
 import { purgeSecretAttributes } from '../../src/storage/migrations/0008_trust.js';
@@ -13,8 +13,6 @@ const scim = (token: string) => scimClient(t.app, token);
 beforeAll(() => { t = openTestApp(); });
 afterAll(() => t.close());
 
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
 async function storedAttributes(orgId: string, id: string): Promise<Record<string, unknown>> {
   const row = await t.ctx.db.selectFrom('members').select('attributes').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirstOrThrow();
