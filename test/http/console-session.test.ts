@@ -44,6 +44,18 @@ describe('console sign-in', () => {
     expect(String(res.headers['set-cookie'])).toMatch(/^__Host-seatgate_console=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
   });
 
+  it('counts a session\'s requests against its admin token\'s rate limit, like the bearer', async () => {
+    const config = { ...t.ctx.config, admin: { rateLimitPerMinute: 2 } };
+    const app = createApp({ ctx: t.ctx, config, logger: createLogger('error', false), metrics: createMetrics(t.ctx.handle.pool) });
+    const org = await newOrganization(t.ctx);
+    const res = await request(app).post('/console/api/session').send({ token: org.adminToken }).expect(201);
+    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+    await request(app).get('/admin/v1/seats').set('Cookie', cookie).expect(200);
+    await request(app).get('/admin/v1/seats').set('Cookie', cookie).expect(200);
+    const limited = await request(app).get('/admin/v1/seats').set('Cookie', cookie).expect(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+  });
+
   it('ends the session a browser already had when it signs in again', async () => {
     const org = await newOrganization(t.ctx);
     const first = await signIn(org.adminToken);

@@ -88,11 +88,16 @@ export function createAuthenticator(ctx: ServiceContext, limits?: RateLimits) {
     ? { scim: perCredentialLimit(limits.scim), admin: perCredentialLimit(limits.admin), jit: perCredentialLimit(limits.jit) }
     : { scim: unlimited, admin: unlimited, jit: unlimited };
 
-  /** Middleware: a valid `kind` bearer credential, or `onFailure` answers. */
+  /**
+   * Middleware: a valid `kind` bearer credential, or `onFailure` answers. A principal already set
+   * (a console session, which re-authenticated its admin token) skips the bearer but not the
+   * credential's rate limit.
+   */
   return function requireBearer(kind: CredentialKind, onFailure: AuthFailure): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
       const problem = tokenOutsideHeader(req);
       if (problem) return onFailure(req, res, problem);
+      if (res.locals.principal) return limiters[kind](req, res, (limited) => onFailure(req, res, limited), next);
       instance.authenticate(kind, { session: false }, (error: unknown, principal: Principal | false) => {
         if (error) return next(error);
         if (!principal) return onFailure(req, res);

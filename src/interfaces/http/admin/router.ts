@@ -23,9 +23,8 @@ export { handle, requireRole } from './middleware.js';
 
 export function adminRouter(ctx: ServiceContext, requireBearer: RequireBearer, logger: Logger): Router {
   const router = Router();
-  // A console session (src/interfaces/console/session-http.ts) has already set the principal.
-  const bearer = requireBearer('admin', adminUnauthorized);
-  router.use((req, res, next) => (res.locals.principal ? next() : bearer(req, res, next)));
+  // A console session (src/interfaces/console/session-http.ts) may have set the principal already.
+  router.use(requireBearer('admin', adminUnauthorized));
   router.use(jsonInput({ limit: '1mb' }));
 
   router.get('/organization', requireRole('admin'), handle(async (_req, res) => {
