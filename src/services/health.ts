@@ -13,3 +13,6 @@ export async function databaseReachable(ctx: ServiceContext, timeoutMs: number):
     clearTimeout(timer);
   }
 }
+
+/** Whether a failure means "the database is out of reach for now" (answered 503, retried). */
+export { isDatabaseUnavailable } from '../storage/errors.js';

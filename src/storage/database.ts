@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { parseConnectionString, type ParsedConnectionString, type PostgresTarget } from './connection-string.js';
 import type { Database } from './schema.js';
+import { connectionFailed } from './errors.js';
 
 // DATE stays an ISO string (no time zone shifts); BIGINT becomes a number (money in minor
 // units and counters stay far below 2^53).
@@ -57,16 +58,12 @@ class HostLocator {
   }
 }
 
-class ReadOnlyServerError extends Error {}
-
-/** SQLSTATEs of a server that is shutting down or not yet accepting sessions. */
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '08006', '08001']);
+class ReadOnlyServerError extends Error {
+  readonly code = '25006'; // read_only_sql_transaction, as PostgreSQL names a write on a standby
+}
 
 function hostFailed(error: unknown): boolean {
-  if (error instanceof ReadOnlyServerError) return true;
-  const { code, message } = error as { code?: string; message?: string };
-  if (code && (code.startsWith('E') || UNAVAILABLE_STATES.has(code))) return true; // ECONNREFUSED, ETIMEDOUT, …
-  return /Connection terminated/.test(message ?? ''); // closed or timed out while connecting
+  return error instanceof ReadOnlyServerError || connectionFailed(error);
 }
 
 /**

@@ -4,6 +4,7 @@ import { DomainError, type DomainErrorCode } from '../../../domain/errors.js';
 import type { Logger } from '../../../observability/logger.js';
 import { authFailureHeaders, type AuthProblem } from '../auth.js';
 import { InputRejected } from '../input.js';
+import { retryLaterOn, UNAVAILABLE_MESSAGE } from '../unavailable.js';
 
 const STATUS: Record<DomainErrorCode, number> = {
   invalid_input: 400,
@@ -37,6 +38,10 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
     if (status === 400 || status === 413 || status === 415) {
       const message = status === 413 ? 'the request body is too large' : status === 415 ? 'send application/json' : 'the request body is not valid JSON';
       return sendAdminError(res, status, 'invalid_input', message);
+    }
+    if (retryLaterOn(error, res)) {
+      logger.warn('admin request found the database unavailable', { requestId: res.locals.requestId, error: String(error) });
+      return sendAdminError(res, 503, 'unavailable', UNAVAILABLE_MESSAGE);
     }
     logger.error('admin request failed', { requestId: res.locals.requestId, error: String((error as Error)?.stack ?? error) });
     sendAdminError(res, 500, 'internal', `internal error (request id ${res.locals.requestId})`);

@@ -20,7 +20,7 @@ export const openApiDocument = {
       + 'Authenticate with an admin bearer token (`sgadm_…`) in the Authorization header only (a token in the URL or body is a 400); '
       + 'the token acts with its member\'s current role, and only while that member is active. '
       + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`; '
-      + 'over the per-token rate limit, 429 `rate_limited` with `Retry-After`. '
+      + 'over the per-token rate limit, 429 `rate_limited` with `Retry-After`; while the database is out of reach (failover), 503 `unavailable` with `Retry-After`. '
       + 'The console (/console) calls this same API with its session cookie instead of the bearer (sign-in at `POST /console/api/session`); '
       + 'writes through a session need its `X-CSRF-Token` header, and an ended session answers 401 `session_ended` (decision 0007).',
   },

@@ -8,6 +8,7 @@ import type { ServiceContext } from '../../../services/context.js';
 import { jitLogin } from '../../../services/access/jit.js';
 import { authFailureHeaders, principalOf, type RequireBearer } from '../auth.js';
 import { InputRejected, jsonInput } from '../input.js';
+import { retryLaterOn, UNAVAILABLE_MESSAGE } from '../unavailable.js';
 
 const groupId = z.string().min(1).max(512);
 
@@ -60,6 +61,10 @@ export function jitRouter(ctx: ServiceContext, requireBearer: RequireBearer, log
     const status = (error as { status?: number }).status;
     if (status === 400 || status === 413 || status === 415) {
       return void sendError(res, status, 'invalid_input', status === 413 ? 'the request body is too large' : 'the request body is not valid JSON');
+    }
+    if (retryLaterOn(error, res)) {
+      logger.warn('JIT request found the database unavailable', { requestId: res.locals.requestId, error: String(error) });
+      return void sendError(res, 503, 'unavailable', UNAVAILABLE_MESSAGE);
     }
     logger.error('JIT request failed', { requestId: res.locals.requestId, error: String((error as Error)?.stack ?? error) });
     sendError(res, 500, 'internal', `internal error (request id ${res.locals.requestId})`);

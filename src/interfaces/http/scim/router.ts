@@ -18,6 +18,7 @@ import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError } from
 import { bulkRoute } from './bulk.js';
 import { handle } from '../handle.js';
 import { InputRejected, jsonInput } from '../input.js';
+import { retryLaterOn, UNAVAILABLE_MESSAGE } from '../unavailable.js';
 
 
 const JSON_TYPES = ['application/scim+json', 'application/json', 'application/*+json'];
@@ -79,6 +80,10 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
     }
     const scimError = toScimError(error);
     if (scimError) return sendScimError(res, scimError);
+    if (retryLaterOn(error, res)) {
+      logger.warn('SCIM request found the database unavailable', { requestId: res.locals.requestId, orgId: res.locals.orgId, path: req.path, error: String(error) });
+      return sendScim(res, 503, errorBody(503, UNAVAILABLE_MESSAGE));
+    }
     logger.error('SCIM request failed', { requestId: res.locals.requestId, orgId: res.locals.orgId, path: req.path, error: String((error as Error)?.stack ?? error) });
     sendScim(res, 500, errorBody(500, `Internal error; the request id is ${res.locals.requestId}.`));
   });
