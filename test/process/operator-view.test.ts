@@ -142,7 +142,7 @@ describe('a running seatgate exports every metric the dashboard and the rules na
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     server = startServerProcess({
-      DATABASE_URL: process.env.SEATGATE_TEST_DATABASE_URL, SEATGATE_DEMO: 'false', SEATGATE_RENEWAL_CHECK_SECONDS: '0', LOG_LEVEL: 'warn',
+      DATABASE_URL: process.env.SEATGATE_TEST_DATABASE_URL, SEATGATE_DEMO: 'false', LOG_LEVEL: 'warn',
       SEATGATE_METRICS_SEATS_BY_ORGANIZATION: 'true',
       // The receiver is on loopback over http: the operator's allowances, through real config.
       SEATGATE_WEBHOOK_ALLOW_HTTP: 'true', SEATGATE_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',

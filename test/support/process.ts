@@ -17,7 +17,9 @@ export interface ServerProcess {
 export function startServerProcess(
   env: Record<string, string | undefined>, port: number, options: { where?: string; terminal?: boolean } = {},
 ): ServerProcess {
-  const childEnv = environment({ NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1' });
+  // No renewal check unless a test asks: the suite shares one database, and a server's check would
+  // renew the terms that other test files set in the past on purpose (with their own fake clock).
+  const childEnv = environment({ NODE_ENV: 'production', SEATGATE_RENEWAL_CHECK_SECONDS: '0', ...env, PORT: String(port), HOST: '127.0.0.1' });
   const main = path.resolve(options.where ?? '.', 'dist/src/main.js');
   const child = options.terminal
     ? spawn('script', ['-qfec', `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)}`, '/dev/null'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.where })
