@@ -3,6 +3,7 @@
 // Next year's terms: other files' servers settle every term due by the real clock.
 import request from 'supertest';
 import { runDueRenewals } from '../../src/services/billing/renewals.js';
+import { cli } from '../support/cli.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { auditActions } from '../support/gate.js';
 import { tokenWithRole } from './admin-support.js';
@@ -70,5 +71,16 @@ describe('automatic renewal', () => {
       expect(res.body.error.code).toBe('invalid_input');
     }
     expect((await request(t.app).patch('/admin/v1/subscription').set(bearer(org.adminToken)).expect(400)).body.error.message).toMatch(/send a JSON body/);
+  });
+
+  it('is changed by an operator for a sales-assisted organization through the CLI, audited as the operator', async () => {
+    const sales = await newOrganization(t.ctx, { termStart: `${YEAR}-01-01`, billingMode: 'sales_assisted' });
+    const off = await cli('subscription', 'auto-renew-off', '--org', sales.orgId, '--json');
+    expect(off.code).toBe(0);
+    expect(JSON.parse(off.stdout)).toMatchObject({ autoRenew: false, atTermEnd: 'ends' });
+    expect(JSON.parse((await cli('subscription', 'auto-renew-on', '--org', sales.orgId, '--json')).stdout)).toMatchObject({ autoRenew: true, atTermEnd: 'renews' });
+    const actors = await t.ctx.db.selectFrom('audit_events').select('actor').where('org_id', '=', sales.orgId)
+      .where('action', '=', 'subscription.auto_renew_changed').execute();
+    expect(actors).toEqual([{ actor: { type: 'operator' } }, { actor: { type: 'operator' } }]);
   });
 });
