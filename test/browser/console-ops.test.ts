@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { newOrganization } from '../support/http.js';
 import { tokenWithRole } from '../http/admin-support.js';
+import { addMember, scimActor } from '../support/gate.js';
 import { expectAccessible, expectFitsWidth, screenshot, signIn, startHarness, type ConsoleHarness } from './browser.js';
 
 // Next year: other test files' servers settle every term due by the real clock.
@@ -139,6 +140,13 @@ describe('console operations in Chromium', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/could not be loaded \(400 invalid_input\).*from must be before to/);
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.waitForURL(/\/console\/audit$/);
+    // An IdP's event: "only this token" filters by its credential.
+    await addMember(h.t.ctx, org.orgId);
+    await page.goto('/console/audit?actorType=scim');
+    await page.getByRole('button', { name: `Only actions with credential ${scimActor.credentialId}` }).first().click();
+    await page.waitForURL(new RegExp(`actorCredentialId=${scimActor.credentialId}`));
+    await expectCount(page.getByRole('cell', { name: 'seat.assigned' }), 1);
+    await expectAccessible(page, 'audit filtered by credential');
   }, JOURNEY);
 
   it('lets owners turn automatic renewal off and on, cancel and resume, each confirmed; shows the reductions at the renewal; admins get none of it', async () => {

@@ -45,9 +45,9 @@ export function Audit() {
     setDraft(Object.fromEntries(FILTERS.map((f) => [f, ''])) as Filters);
     go({});
   };
-  const byActor = (memberId: string) => {
-    setDraft({ ...draft, actorMemberId: memberId });
-    go({ ...filters, actorMemberId: memberId });
+  const only = (name: 'actorMemberId' | 'actorCredentialId', id: string) => {
+    setDraft({ ...draft, [name]: id });
+    go({ ...filters, [name]: id });
   };
   const field = (name: keyof Filters) => ({ value: draft[name], onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }) });
   return (
@@ -75,8 +75,10 @@ export function Audit() {
                   <tr key={e.id}>
                     <td><time dateTime={e.at}>{dateText(e.at)}</time></td>
                     <td>{e.actor.type}{e.actor.memberId ? <> <Link to={`/members/${e.actor.memberId}`}>member</Link>
-                      {filters.actorMemberId !== e.actor.memberId && <> · <button type="button" className="link" onClick={() => byActor(e.actor.memberId!)}
-                        aria-label={`Only actions by member ${e.actor.memberId}`}>only theirs</button></>}</> : ''}</td>
+                      {filters.actorMemberId !== e.actor.memberId && <> · <button type="button" className="link" onClick={() => only('actorMemberId', e.actor.memberId!)}
+                        aria-label={`Only actions by member ${e.actor.memberId}`}>only theirs</button></>}</>
+                      : e.actor.credentialId && filters.actorCredentialId !== e.actor.credentialId ? <> · <button type="button" className="link"
+                        onClick={() => only('actorCredentialId', e.actor.credentialId!)} aria-label={`Only actions with credential ${e.actor.credentialId}`}>only this token</button></> : ''}</td>
                     <td><code>{e.action}</code></td>
                     <td>{e.subjectType === 'member' && e.subjectId ? <Link to={`/members/${e.subjectId}`}>member</Link> : `${e.subjectType ?? ''} ${e.subjectId ?? ''}`}</td>
                     <td className="change">{[e.before && `before ${JSON.stringify(e.before)}`, e.after && `after ${JSON.stringify(e.after)}`, e.reason && `why ${JSON.stringify(e.reason)}`].filter(Boolean).join(' · ')}</td>
