@@ -89,7 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let demo: CreatedOrganization | undefined;
   const wantsDemo = demoWanted(config);
   const { timeoutMs: webhookTimeoutMs, ...webhookPolicy } = config.alerts.webhook;
-  const context = (handle: DatabaseHandle): ServiceContext => ({ db: handle.db, plans: config.plans, now: () => new Date(), webhookPolicy });
+  const context = (handle: DatabaseHandle): ServiceContext => ({ db: handle.db, plans: config.plans, now: () => new Date(), webhookPolicy, webhookTimeoutMs });
   // The demo organization is created under the start-up lock, so that of two servers started at
   // once on an empty database exactly one creates (and prints) it.
   const connection = await connectDatabase(config, logger, async (handle) => {

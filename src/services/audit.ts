@@ -1,4 +1,4 @@
-// The audit trail as admins read it: newest first, filtered by action prefix and member.
+// The audit trail as admins read it: newest first, filtered by action prefix, member, actor and time.
 import { invalidInput, notFound } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
 import { auditEventExists, listAuditEvents } from '../storage/audit-queries.js';
@@ -8,6 +8,11 @@ import type { ServiceContext } from './context.js';
 export interface AuditQuery {
   actionPrefix?: string;
   memberId?: string;
+  actorType?: string;
+  actorMemberId?: string;
+  actorCredentialId?: string;
+  from?: Date;
+  to?: Date;
   limit: number;
   cursor?: string;
 }
@@ -20,7 +25,8 @@ export async function listAudit(ctx: ServiceContext, orgId: string, query: Audit
     throw invalidInput('cursor is not a cursor returned by this endpoint', { field: 'cursor' });
   }
   const rows = await listAuditEvents(ctx.db, orgId, {
-    actionPrefix: query.actionPrefix, memberId: query.memberId, beforePublicId: query.cursor, limit: query.limit + 1,
+    actionPrefix: query.actionPrefix, memberId: query.memberId, actorType: query.actorType, actorMemberId: query.actorMemberId,
+    actorCredentialId: query.actorCredentialId, from: query.from, to: query.to, beforePublicId: query.cursor, limit: query.limit + 1,
   });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];

@@ -13,4 +13,6 @@ export interface ServiceContext {
   credentialCache?: CredentialCache;
   /** Where organizations' alert webhooks may point (config `alerts.webhook`); strict when absent. */
   webhookPolicy?: WebhookPolicy;
+  /** The deadline of one webhook delivery (config `alerts.webhook.timeoutMs`); 5000 when absent. */
+  webhookTimeoutMs?: number;
 }

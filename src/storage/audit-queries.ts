@@ -6,6 +6,13 @@ import type { Db } from './database.js';
 export interface AuditFilter {
   actionPrefix?: string;
   memberId?: string;
+  /** Who did it: the actor's type, the member it acted as, the credential it used. */
+  actorType?: string;
+  actorMemberId?: string;
+  actorCredentialId?: string;
+  /** At or after `from`, strictly before `to`. */
+  from?: Date;
+  to?: Date;
   /** Keyset: events older than the event with this public id (of the same organization). */
   beforePublicId?: string;
   limit: number;
@@ -22,6 +29,12 @@ export async function listAuditEvents(db: Db, orgId: string, filter: AuditFilter
     .where('org_id', '=', orgId);
   if (filter.actionPrefix) query = query.where('action', 'like', likePrefix(filter.actionPrefix));
   if (filter.memberId) query = query.where('subject_type', '=', 'member').where('subject_id', '=', filter.memberId);
+  // The same expressions as the indexes of migration 0018.
+  if (filter.actorType) query = query.where(sql<string>`actor ->> 'type'`, '=', filter.actorType);
+  if (filter.actorMemberId) query = query.where(sql<string>`actor ->> 'memberId'`, '=', filter.actorMemberId);
+  if (filter.actorCredentialId) query = query.where(sql<string>`actor ->> 'credentialId'`, '=', filter.actorCredentialId);
+  if (filter.from) query = query.where('at', '>=', filter.from);
+  if (filter.to) query = query.where('at', '<', filter.to);
   if (filter.beforePublicId !== undefined) {
     const publicId = filter.beforePublicId;
     query = query.where('id', '<', (eb) => eb.selectFrom('audit_events').select('id')
@@ -35,6 +48,20 @@ export async function auditEventExists(db: Db, orgId: string, publicId: string):
   const row = await db.selectFrom('audit_events').select('public_id')
     .where('org_id', '=', orgId).where('public_id', '=', publicId).executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Events of one action in the last `windowSeconds` (database clock, the one that stamps them),
+ * and in how many seconds the oldest of them leaves the window: a rate bound that holds across
+ * server processes.
+ */
+export async function recentActionCount(db: Db, orgId: string, action: string, windowSeconds: number) {
+  const { rows } = await sql<{ n: number; frees_in: number | null }>`
+    select count(*)::int as n,
+           ceil(extract(epoch from (min(at) + make_interval(secs => ${windowSeconds}) - now())))::int as frees_in
+      from audit_events
+     where org_id = ${orgId} and action = ${action} and at > now() - make_interval(secs => ${windowSeconds})`.execute(db);
+  return { count: rows[0]?.n ?? 0, freesInSeconds: Math.max(1, rows[0]?.frees_in ?? 1) };
 }
 
 /** Which refusals to count: those of the last `days` days, or since a date (a term's start). */

@@ -44,6 +44,7 @@ export interface TermUpdate {
   plan?: string;
   status?: 'active' | 'ended';
   cancelAtTermEnd?: boolean;
+  autoRenew?: boolean;
   settings?: Record<string, unknown>;
 }
 
@@ -54,6 +55,7 @@ export async function updateOrganizationTerm(db: Db, orgId: string, update: Term
     ...(update.plan === undefined ? {} : { plan: update.plan }),
     ...(update.status === undefined ? {} : { status: update.status }),
     ...(update.cancelAtTermEnd === undefined ? {} : { cancel_at_term_end: update.cancelAtTermEnd }),
+    ...(update.autoRenew === undefined ? {} : { auto_renew: update.autoRenew }),
     ...(update.settings === undefined ? {} : { settings: JSON.stringify(update.settings) }),
     updated_at: sql`now()`,
   }).where('id', '=', orgId).execute();

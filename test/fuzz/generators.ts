@@ -273,7 +273,7 @@ const mappingBody = fc.record({
 }).map(defined);
 
 const seatChange = fc.record({ seatType: mostly(fc.constantFrom('premium', 'standard')), quantity: mostly(fc.oneof(fc.integer({ min: 1, max: 3 }), bigNumber)) }).map(defined);
-const adminQuery = fc.array(fc.tuple(fc.constantFrom('seatState', 'seatType', 'limit', 'cursor', 'offset', 'action', 'memberId', 'all', 'preview', 'x'), fc.oneof(pagingValue, oddString, fc.constantFrom('assigned', 'pending', 'premium', 'true'))), { maxLength: 3 });
+const adminQuery = fc.array(fc.tuple(fc.constantFrom('seatState', 'seatType', 'limit', 'cursor', 'offset', 'action', 'memberId', 'all', 'preview', 'x', 'actorType', 'actorMemberId', 'from', 'to'), fc.oneof(pagingValue, oddString, fc.constantFrom('assigned', 'pending', 'premium', 'true'))), { maxLength: 3 });
 
 const adminRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constantFrom(['organization'], ['seats'], ['members'], ['group-mappings'], ['settings'], ['audit'], ['seats', 'utilization'], ['seats', 'reductions'], ['invoices'], ['subscription'], ['openapi.json'], ['nosuch']), adminQuery).map(([path, query]): FuzzRequest => ({ api: 'admin', method: 'GET', path, query })) },
@@ -293,6 +293,7 @@ const adminRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
   { weight: 1, arbitrary: seatChange.map((body): FuzzRequest => ({ api: 'admin', method: 'POST', path: ['seats', 'reductions'], body })) },
   { weight: 1, arbitrary: fc.oneof(ref('reduction'), oddString).map((id): FuzzRequest => ({ api: 'admin', method: 'DELETE', path: ['seats', 'reductions', id] })) },
   { weight: 1, arbitrary: fc.constantFrom(['subscription', 'cancel'], ['subscription', 'resume']).map((path): FuzzRequest => ({ api: 'admin', method: 'POST', path })) },
+  { weight: 1, arbitrary: mostly(fc.oneof(fc.record({ autoRenew: fc.boolean() }), anyValue)).map((body): FuzzRequest => ({ api: 'admin', method: 'PATCH', path: ['subscription'], body })) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom<FuzzRequest['method']>('POST', 'PATCH', 'PUT'), fc.constantFrom(['group-mappings'], ['settings'], ['members', 'x', 'seat']), malformedBody).map(([method, path, raw]): FuzzRequest => ({ api: 'admin', method, path, ...raw, contentType: raw.contentType.replace('scim+', '') })) },
 );
 

@@ -6,7 +6,7 @@ import { getInvoice, listInvoiceViews } from '../../services/billing/billing.js'
 import { cancelReduction, listReductionViews, scheduleReduction } from '../../services/billing/reductions.js';
 import { purchaseSeats } from '../../services/billing/purchases.js';
 import { runDueRenewals } from '../../services/billing/renewals.js';
-import { cancelSubscription, getSubscription, resumeSubscription, type SubscriptionView } from '../../services/billing/subscription.js';
+import { cancelSubscription, getSubscription, resumeSubscription, setAutoRenew, type SubscriptionView } from '../../services/billing/subscription.js';
 import type { ServiceContext } from '../../services/context.js';
 import type { Actor } from '../../storage/audit.js';
 import type { WithContext } from './commands.js';
@@ -126,4 +126,7 @@ export function registerBillingCommands(program: Command, io: Io, withContext: W
   subscriptionCommand('show', 'term, renewal and scheduled reductions', getSubscription);
   subscriptionCommand('cancel', 'cancel at term end (access continues until then)', (ctx, orgId) => cancelSubscription(ctx, orgId, operator));
   subscriptionCommand('resume', 'undo a cancellation before the term ends', (ctx, orgId) => resumeSubscription(ctx, orgId, operator));
+  // Sales-assisted organizations change renewal only here (the API refuses them).
+  subscriptionCommand('auto-renew-off', 'turn automatic renewal off: the term ends at its end', (ctx, orgId) => setAutoRenew(ctx, orgId, false, operator));
+  subscriptionCommand('auto-renew-on', 'turn automatic renewal back on', (ctx, orgId) => setAutoRenew(ctx, orgId, true, operator));
 }

@@ -90,8 +90,24 @@ export async function deliverWebhook(urlText: string, payload: unknown, options:
     const deadline = setTimeout(() => finish({ outcome: 'failed', reason: `no answer within ${options.timeoutMs} ms (timeout)` }), options.timeoutMs);
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === REFUSED) finish({ outcome: 'refused', reason: error.message });
-      else finish({ outcome: 'failed', reason: `could not deliver: ${error.code ?? error.message}` });
+      else finish({ outcome: 'failed', reason: failureReason(error.code) });
     });
     request.end(body);
   });
+}
+
+/**
+ * A connection failure in words an admin can act on, with the error code. Never the error's
+ * message, which may name internal addresses.
+ */
+export function failureReason(code: string | undefined): string {
+  if (!code) return 'could not deliver: the connection failed';
+  if (/^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/.test(code)) {
+    return `could not deliver: TLS failed, the webhook's certificate was not accepted (${code})`;
+  }
+  if (code === 'ECONNREFUSED') return 'could not deliver: the connection was refused (ECONNREFUSED)';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `could not deliver: the connection was closed before an answer (${code})`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT') return `could not deliver: the host could not be reached (${code})`;
+  if (code.startsWith('HPE_')) return `could not deliver: the answer was not valid HTTP (${code})`;
+  return `could not deliver (${code})`;
 }

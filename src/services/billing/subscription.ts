@@ -104,15 +104,26 @@ export async function getSubscription(ctx: ServiceContext, orgId: string): Promi
 
 /** Cancels at term end (owners of self-serve organizations, or an operator). Idempotent. */
 export function cancelSubscription(ctx: ServiceContext, orgId: string, actor: Actor): Promise<SubscriptionView> {
-  return changeCancellation(ctx, orgId, actor, true);
+  return changeRenewal(ctx, orgId, actor, { cancelAtTermEnd: true });
 }
 
 /** Undoes a cancellation before the term ends. Idempotent. */
 export function resumeSubscription(ctx: ServiceContext, orgId: string, actor: Actor): Promise<SubscriptionView> {
-  return changeCancellation(ctx, orgId, actor, false);
+  return changeRenewal(ctx, orgId, actor, { cancelAtTermEnd: false });
 }
 
-async function changeCancellation(ctx: ServiceContext, orgId: string, actor: Actor, cancel: boolean): Promise<SubscriptionView> {
+/**
+ * Turns automatic renewal on or off (same rights as cancelling). Off, the term ends at its end
+ * unless it is turned on again before; a cancellation is separate and both must allow renewal
+ * for the term to renew. Idempotent.
+ */
+export function setAutoRenew(ctx: ServiceContext, orgId: string, autoRenew: boolean, actor: Actor): Promise<SubscriptionView> {
+  return changeRenewal(ctx, orgId, actor, { autoRenew });
+}
+
+type RenewalChange = { cancelAtTermEnd: boolean } | { autoRenew: boolean };
+
+async function changeRenewal(ctx: ServiceContext, orgId: string, actor: Actor, change: RenewalChange): Promise<SubscriptionView> {
   requireOrgId(orgId);
   const result = await inTransaction(ctx.db, async (trx) => {
     const locked = await lockOrganization(trx, orgId);
@@ -120,11 +131,19 @@ async function changeCancellation(ctx: ServiceContext, orgId: string, actor: Act
     assertMayChangeBilling(locked, actor);
     const { org, outcomes } = await settleTerm(trx, ctx, locked, billingDate(ctx), actor);
     if (org.status === 'ended') return { error: orgEndedError(org) };
-    if (org.cancel_at_term_end !== cancel) {
+    if ('cancelAtTermEnd' in change && org.cancel_at_term_end !== change.cancelAtTermEnd) {
+      const cancel = change.cancelAtTermEnd;
       await updateOrganizationTerm(trx, orgId, { cancelAtTermEnd: cancel });
       await recordAudit(trx, orgId, {
         actor, action: cancel ? 'subscription.cancelled' : 'subscription.resumed', subjectType: 'organization', subjectId: orgId,
         before: { cancelAtTermEnd: !cancel }, after: { cancelAtTermEnd: cancel }, reason: { effectiveOn: org.term_end },
+      });
+    }
+    if ('autoRenew' in change && org.auto_renew !== change.autoRenew) {
+      await updateOrganizationTerm(trx, orgId, { autoRenew: change.autoRenew });
+      await recordAudit(trx, orgId, {
+        actor, action: 'subscription.auto_renew_changed', subjectType: 'organization', subjectId: orgId,
+        before: { autoRenew: org.auto_renew }, after: { autoRenew: change.autoRenew }, reason: { termEnd: org.term_end },
       });
     }
     return { view: await view(trx, ctx, (await lockOrganization(trx, orgId))!), settled: outcomes.length > 0 };

@@ -10,9 +10,10 @@ import { getInvoice, listInvoiceViews } from '../../../services/billing/billing.
 import { cancelReduction, listReductionViews, scheduleReduction } from '../../../services/billing/reductions.js';
 import { seatUtilization } from '../../../services/seats/monitoring.js';
 import { purchaseSeats } from '../../../services/billing/purchases.js';
-import { cancelSubscription, getSubscription, resumeSubscription } from '../../../services/billing/subscription.js';
+import { cancelSubscription, getSubscription, resumeSubscription, setAutoRenew } from '../../../services/billing/subscription.js';
 import { principalOf } from '../auth.js';
 import { adminActor, handle, requireRole } from './middleware.js';
+import { parseInput } from './validation.js';
 
 const seatChangeBody = z.object({
   seatType: z.string().min(1).max(100),
@@ -27,6 +28,8 @@ function parseSeatChange(body: unknown) {
   }
   return parsed.data;
 }
+
+const subscriptionPatch = z.object({ autoRenew: z.boolean() }).strict();
 
 const flag = (value: unknown) => value === 'true' || value === '1' || value === '';
 
@@ -88,6 +91,10 @@ export function billingRoutes(ctx: ServiceContext): Router {
 
   router.get('/subscription', owner, handle(async (_req, res) => {
     res.json(await getSubscription(ctx, principalOf(res).orgId));
+  }));
+  router.patch('/subscription', owner, handle(async (req, res) => {
+    const body = parseInput(subscriptionPatch, req.body, 'body');
+    res.json(await setAutoRenew(ctx, principalOf(res).orgId, body.autoRenew, actorOf(res)));
   }));
   router.post('/subscription/cancel', owner, handle(async (_req, res) => {
     res.json(await cancelSubscription(ctx, principalOf(res).orgId, actorOf(res)));

@@ -217,12 +217,41 @@ export const openApiDocument = {
           ...errors(400, 401, 403) },
       },
     },
+    '/settings/alert-webhook/test': {
+      post: {
+        summary: 'Send one test event to the alert webhook (the saved URL, or `url` before saving it)', operationId: 'testAlertWebhook',
+        description: 'Sends `{"type":"seatgate.webhook_test","test":true,…}` through the same delivery and SSRF policy as real alerts '
+          + '(https to a public address unless the operator allows more; every resolved address checked; no redirects; the configured '
+          + 'deadline). Answers what happened: `delivered` with the HTTP status, `refused` (nothing was sent: the URL or the address it '
+          + 'resolves to is not allowed) or `failed` (timeout, connection refused, TLS, a non-2xx status) with a reason. Audited as '
+          + '`webhook.tested` (host only). Bounded: one at a time and 5 a minute per organization (429 `rate_limited` with Retry-After).',
+        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: {
+          url: { type: 'string', format: 'uri', maxLength: 2048, description: 'a URL to test instead of the saved one (not saved)' } } } } } },
+        responses: {
+          200: json({ type: 'object', required: ['outcome', 'url', 'host', 'message', 'event'], properties: {
+            outcome: { type: 'string', enum: ['delivered', 'refused', 'failed'] },
+            status: { type: 'integer', description: 'the webhook\'s HTTP status, when it answered' },
+            reason: { type: 'string', description: 'why it was refused or failed' },
+            url: { type: 'string', enum: ['saved', 'supplied'] }, host: { type: 'string' },
+            message: { type: 'string', description: 'the outcome in one sentence' }, event: { type: 'object', description: 'the test event sent' },
+          } }, 'the test ran (whatever its outcome)'),
+          429: json(ref('Error'), '`rate_limited`: a test is running, or 5 were sent in the last minute'),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
     '/audit': {
       get: {
-        summary: 'The audit trail, newest first', operationId: 'listAudit',
+        summary: 'The audit trail, newest first (all filters combine)', operationId: 'listAudit',
         parameters: [
           { name: 'action', in: 'query', description: 'action prefix, e.g. `seat.` or `mapping.created`', schema: { type: 'string' } },
           { name: 'memberId', in: 'query', description: 'events about this member', schema: { type: 'string' } },
+          { name: 'actorType', in: 'query', description: 'who did it: an admin token or console session, an IdP (SCIM), the JIT hook, an operator (CLI), seatgate itself',
+            schema: { type: 'string', enum: ['admin', 'scim', 'jit', 'operator', 'system'] } },
+          { name: 'actorMemberId', in: 'query', description: 'events done by this member (through its admin token or console session)', schema: { type: 'string', format: 'uuid' } },
+          { name: 'actorCredentialId', in: 'query', description: 'events done with this credential (admin or SCIM token, JIT secret)', schema: { type: 'string', format: 'uuid' } },
+          { name: 'from', in: 'query', description: 'at or after this instant: ISO 8601 date-time with an offset, or a date (00:00 UTC)', schema: { type: 'string' } },
+          { name: 'to', in: 'query', description: 'before this instant (exclusive), same forms; must be after `from`', schema: { type: 'string' } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
           { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: { type: 'string' } },
         ],
@@ -274,6 +303,13 @@ export const openApiDocument = {
     '/subscription': {
       get: { summary: 'The annual subscription (owners)', operationId: 'getSubscription',
         responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(401, 403) } },
+      patch: { summary: 'Turn automatic renewal on or off (owners, self-serve)', operationId: 'setAutoRenew',
+        description: 'Off: the term ends at its end date unless renewal is turned on again before. Separate from a cancellation; the term '
+          + 'renews only when auto-renew is on and the subscription is not cancelled (`atTermEnd`). Audited as `subscription.auto_renew_changed`; '
+          + 'sales-assisted organizations change it through their account team (403).',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['autoRenew'], additionalProperties: false,
+          properties: { autoRenew: { type: 'boolean' } } } } } },
+        responses: { 200: json({ type: 'object' }, 'the subscription'), ...errors(400, 401, 403) } },
     },
     '/subscription/cancel': {
       post: { summary: 'Cancel at the end of the term (owners, self-serve)', operationId: 'cancelSubscription',

@@ -1,7 +1,7 @@
 // Billing (owners): buy seats with the live prorated preview, invoices (printable), scheduled
 // reductions, renewal and cancellation.
-import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, dateText, del, get, money, post, type Session } from '../api';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ApiError, dateText, del, get, money, patch, post, type Session } from '../api';
 import { Link, useLocation } from '../router';
 import { ErrorBox, Field, Loading, newKey, Page, toApiError, useLoad } from '../ui';
 import type { SeatOverview } from './Overview';
@@ -10,7 +10,12 @@ interface Line { seatType: string; quantity: number; unitPriceMinor: number; per
 export interface Invoice { id: string; number: string; kind: string; currency: string; issuedAt: string; termStart: string; termEnd: string; totalMinor: number; lines: Line[] }
 export interface PurchasePreview { preview: true; seatType: string; quantity: number; purchaseDate: string; currency: string; totalMinor: number; line: Line; wouldServePending: number }
 interface Purchase { preview: false; invoice: Invoice; seats: { allocated: number; assigned: number; free: number }; servedPending: number | null }
-interface Subscription { [key: string]: unknown }
+interface Subscription {
+  plan: string; renewsAsPlan: string; billingMode: string; currency: string; termStart: string; termEnd: string; status: 'active' | 'ended';
+  autoRenew: boolean; cancelAtTermEnd: boolean; atTermEnd: 'renews' | 'ends' | 'ended';
+  scheduledReductions: { id: string; seatType: string; quantity: number; effectiveOn: string }[];
+  projectedRenewal: { termStart: string; seats: Record<string, number>; totalMinor: number; raisedToMinimum: number; seatsLostByAssignedMembers: number } | null;
+}
 interface Reduction { id: string; seatType: string; quantity: number; effectiveOn?: string; status?: string }
 
 export function Billing({ session }: { session: Session }) {
@@ -95,34 +100,102 @@ export function Billing({ session }: { session: Session }) {
 
       <h2>Subscription</h2>
       <ErrorBox error={sub.error} />
-      {sub.data && <Subscription data={sub.data} selfServe={selfServe} onChanged={sub.reload} />}
+      {sub.data && <Subscription data={sub.data} selfServe={selfServe} onChanged={sub.reload}
+        allocated={Object.fromEntries((seats.data?.seatTypes ?? []).map((t) => [t.seatType, t.allocated]))} />}
 
       <h2>Scheduled reductions</h2>
       <ErrorBox error={reductions.error} />
-      {reductions.data && <Reductions list={reductions.data.reductions} types={types} selfServe={selfServe} onChanged={reductions.reload} />}
+      {reductions.data && <Reductions list={reductions.data.reductions} types={types} selfServe={selfServe} onChanged={() => { reductions.reload(); sub.reload(); }} />}
     </Page>
   );
 }
 
-function Subscription({ data, selfServe, onChanged }: { data: Subscription; selfServe: boolean; onChanged: () => void }) {
+type Change = 'autoRenewOff' | 'autoRenewOn' | 'cancel' | 'resume';
+
+/**
+ * The subscription: what happens at the term end (renews, with the seats carried after the
+ * scheduled reductions and the projected invoice, or ends and why), and the owner's controls —
+ * automatic renewal on/off, cancel at term end / resume — each confirmed on the page first.
+ */
+function Subscription({ data, allocated, selfServe, onChanged }: { data: Subscription; allocated: Record<string, number>; selfServe: boolean; onChanged: () => void }) {
   const [error, setError] = useState<ApiError>();
-  const cancelled = Boolean(data.cancelAtTermEnd);
-  const run = async (path: string) => { try { setError(undefined); await post(path); onChanged(); } catch (e) { setError(toApiError(e)); } };
-  const renewal = data.projectedRenewal as { totalMinor?: number; seats?: Record<string, number> } | null | undefined;
-  const currency = String(data.currency);
-  const atEnd = data.atTermEnd === 'renews' ? `renews as ${String(data.renewsAsPlan)}` : data.atTermEnd === 'ended' ? 'ended' : 'ends (no renewal)';
+  const [asking, setAsking] = useState<Change>();
+  const [done, setDone] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const confirmRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => { if (asking) confirmRef.current?.focus(); }, [asking]);
+  const currency = data.currency;
+  const ended = data.status === 'ended';
+  const atEnd = ended ? `ended on ${data.termEnd}`
+    : data.atTermEnd === 'renews' ? `renews on ${data.termEnd} as ${data.renewsAsPlan}`
+    : `ends on ${data.termEnd}: ${data.cancelAtTermEnd ? 'the subscription is cancelled' : 'automatic renewal is off'}`;
+  const reductionsOf = (type: string) => data.scheduledReductions.filter((r) => r.seatType === type).reduce((n, r) => n + r.quantity, 0);
+  const renewal = data.projectedRenewal;
+  const types = [...new Set([...Object.keys(allocated), ...Object.keys(renewal?.seats ?? {})])];
+  const QUESTIONS: Record<Change, { title: string; text: string; yes: string; no: string; run: () => Promise<unknown>; said: string }> = {
+    autoRenewOff: { title: 'Turn off automatic renewal?', text: `The subscription will end on ${data.termEnd}: after that day no member gets a seat and the identity provider's changes are refused. Access continues until then, and you can turn renewal back on before.`,
+      yes: 'Turn off automatic renewal', no: 'Keep it on', run: () => patch('/subscription', { autoRenew: false }), said: `Automatic renewal is off: the subscription ends on ${data.termEnd}.` },
+    autoRenewOn: { title: 'Turn on automatic renewal?', text: `The subscription will renew on ${data.termEnd} for a year, invoiced for the seats carried${data.cancelAtTermEnd ? ' — once the cancellation is also undone' : ''}.`,
+      yes: 'Turn on automatic renewal', no: 'Leave it off', run: () => patch('/subscription', { autoRenew: true }), said: 'Automatic renewal is on.' },
+    cancel: { title: 'Cancel at the end of the term?', text: `The subscription will end on ${data.termEnd}; access continues until then, and you can resume it before.`,
+      yes: 'Cancel at term end', no: 'Keep the subscription', run: () => post('/subscription/cancel'), said: `Cancelled: the subscription ends on ${data.termEnd}.` },
+    resume: { title: 'Resume the subscription?', text: `The cancellation is undone${data.autoRenew ? `: the subscription renews on ${data.termEnd}` : ', but automatic renewal is still off'}.`,
+      yes: 'Resume the subscription', no: 'Keep it cancelled', run: () => post('/subscription/resume'), said: 'Resumed: the cancellation is undone.' },
+  };
+  const confirm = async () => {
+    const q = QUESTIONS[asking!];
+    setBusy(true); setError(undefined);
+    try { await q.run(); setDone(q.said); setAsking(undefined); onChanged(); } catch (e) { setError(toApiError(e)); setAsking(undefined); } finally { setBusy(false); }
+  };
+  const ask = (change: Change) => { setDone(undefined); setError(undefined); setAsking(change); };
   return (
     <>
       <dl className="kv">
-        <div><dt>Plan</dt><dd>{String(data.plan)} ({data.billingMode === 'self_serve' ? 'self-serve' : 'sales-assisted'}, {String(data.currency)})</dd></div>
-        <div><dt>Term</dt><dd>{String(data.termStart)} to {String(data.termEnd)} (exclusive)</dd></div>
-        <div><dt>Status</dt><dd>{String(data.status)}{cancelled ? ' — cancelled at the end of the term' : ''}</dd></div>
-        <div><dt>At the end of the term</dt><dd>{atEnd}{renewal?.totalMinor !== undefined ? `: ${Object.entries(renewal.seats ?? {}).map(([t, n]) => `${n} ${t}`).join(', ')} seats, projected renewal invoice ${money(renewal.totalMinor, currency)}` : ''}</dd></div>
+        <div><dt>Plan</dt><dd>{data.plan} ({data.billingMode === 'self_serve' ? 'self-serve' : 'sales-assisted'}, {data.currency})</dd></div>
+        <div><dt>Term</dt><dd>{data.termStart} to {data.termEnd} (exclusive)</dd></div>
+        <div><dt>Status</dt><dd>{data.status}{data.cancelAtTermEnd && !ended ? ' — cancelled at the end of the term' : ''}</dd></div>
+        <div><dt>Automatic renewal</dt><dd data-testid="auto-renew">{data.autoRenew ? 'On' : 'Off'}</dd></div>
+        <div><dt>At the end of the term</dt><dd data-testid="at-term-end">{atEnd}</dd></div>
       </dl>
-      {selfServe && (cancelled
-        ? <button type="button" onClick={() => run('/subscription/resume')}>Resume the subscription</button>
-        : <button type="button" className="danger" onClick={() => { if (window.confirm('Cancel at the end of the term? Access continues until then.')) void run('/subscription/cancel'); }}>Cancel at term end</button>)}
-      <ErrorBox error={error} />
+      {renewal && (
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Seats at the renewal">
+          <table>
+            <caption className="sr-only">Seats now and at the renewal on {renewal.termStart}</caption>
+            <thead><tr><th scope="col">Seat type</th><th scope="col">Now</th><th scope="col">Scheduled reductions</th><th scope="col">From {renewal.termStart}</th></tr></thead>
+            <tbody>{types.map((type) => (
+              <tr key={type}><th scope="row">{type}</th><td className="num">{allocated[type] ?? 0}</td>
+                <td className="num">{reductionsOf(type) ? `−${reductionsOf(type)}` : '—'}</td><td className="num">{renewal.seats[type] ?? 0}</td></tr>
+            ))}</tbody>
+            <tfoot><tr><th scope="row" colSpan={3}>Projected renewal invoice (12 months)</th><td className="num" data-testid="renewal-total">{money(renewal.totalMinor, currency)}</td></tr></tfoot>
+          </table>
+        </div>
+      )}
+      {renewal && renewal.raisedToMinimum > 0 && <p className="muted">{renewal.raisedToMinimum} seat(s) added to reach the plan's minimum.</p>}
+      {renewal && renewal.seatsLostByAssignedMembers > 0 && <p className="warn">{renewal.seatsLostByAssignedMembers} member(s) holding a seat would lose it at the renewal and wait as pending.</p>}
+      {!renewal && !ended && data.scheduledReductions.length > 0 && <p className="muted">The scheduled reductions apply only if the subscription renews.</p>}
+      {!selfServe && <p className="muted">Renewal and cancellation of a sales-assisted subscription go through your account team.</p>}
+      {selfServe && !ended && !asking && (
+        <div className="row wrap" role="group" aria-label="Renewal">
+          {data.autoRenew
+            ? <button type="button" className="danger" onClick={() => ask('autoRenewOff')}>Turn off automatic renewal…</button>
+            : <button type="button" className="secondary" onClick={() => ask('autoRenewOn')}>Turn on automatic renewal…</button>}
+          {data.cancelAtTermEnd
+            ? <button type="button" className="secondary" onClick={() => ask('resume')}>Resume the subscription…</button>
+            : <button type="button" className="danger" onClick={() => ask('cancel')}>Cancel at term end…</button>}
+        </div>
+      )}
+      {asking && (
+        <div className="panel confirm" role="group" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+          <h3 id="confirm-title" ref={confirmRef} tabIndex={-1}>{QUESTIONS[asking].title}</h3>
+          <p id="confirm-text">{QUESTIONS[asking].text}</p>
+          <div className="row wrap">
+            <button type="button" className={asking === 'autoRenewOff' || asking === 'cancel' ? 'danger' : ''} disabled={busy} onClick={confirm}>{busy ? 'Saving…' : QUESTIONS[asking].yes}</button>
+            <button type="button" className="secondary" disabled={busy} onClick={() => setAsking(undefined)}>{QUESTIONS[asking].no}</button>
+          </div>
+        </div>
+      )}
+      {done && <p role="status" className="ok">{done}</p>}
+      <ErrorBox error={error} title="The change was refused" />
     </>
   );
 }

@@ -1,8 +1,10 @@
-// Settings: what the gate does when no seat is free, the utilization alert, extra usage.
+// Settings: what the gate does when no seat is free, the utilization alert and its webhook (with
+// a test send), extra usage.
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, get, isOwner, patch, type Session } from '../api';
+import { ApiError, get, isOwner, patch, post, type Session } from '../api';
 import { ErrorBox, Field, Loading, Page, toApiError, useLoad } from '../ui';
 
+interface WebhookTest { outcome: 'delivered' | 'refused' | 'failed'; status?: number; reason?: string; url: 'saved' | 'supplied'; host: string; message: string }
 interface SettingsDoc { onNoSeat: 'block' | 'pending'; utilizationAlertThreshold: number; alertWebhookUrl: string | null; extraUsage?: boolean; roleSeatTypes: Record<string, string>; roleSeatFallback: boolean }
 
 export function Settings({ session }: { session: Session }) {
@@ -45,6 +47,7 @@ export function Settings({ session }: { session: Session }) {
           <input id={id} aria-describedby={hint} type="number" min={0} max={100} step={1} value={form.threshold} onChange={(e) => setForm({ ...form, threshold: e.target.value })} />)}</Field>
         <Field label="Alert webhook URL (optional)" hint="Receives a JSON POST on each alert">{(id, hint) => (
           <input id={id} aria-describedby={hint} type="url" placeholder="https://…" value={form.webhook} onChange={(e) => setForm({ ...form, webhook: e.target.value })} />)}</Field>
+        <WebhookTestButton url={form.webhook.trim()} saved={loaded.data.alertWebhookUrl} />
         {hasExtraUsage && (
           <div className="check">
             <input id="extra-usage" type="checkbox" disabled={!isOwner(session)} checked={form.extraUsage} onChange={(e) => setForm({ ...form, extraUsage: e.target.checked })} />
@@ -56,5 +59,34 @@ export function Settings({ session }: { session: Session }) {
       <ErrorBox error={error} title="The settings were refused" />
       {saved && <p role="status" className="ok">{saved}</p>}
     </Page>
+  );
+}
+
+/**
+ * Sends one test event to the webhook in the field (saved or not yet) and says what happened.
+ * The URL is sent only when it differs from the saved one, so the answer says which was tested.
+ */
+function WebhookTestButton({ url, saved }: { url: string; saved: string | null }) {
+  const [result, setResult] = useState<WebhookTest>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true); setResult(undefined); setError(undefined);
+    try {
+      setResult(await post<WebhookTest>('/settings/alert-webhook/test', url === saved ? {} : { url }));
+    } catch (e) { setError(toApiError(e)); } finally { setBusy(false); }
+  };
+  return (
+    <div className="webhook-test">
+      <button type="button" className="secondary" disabled={busy || !url} onClick={run} aria-describedby="webhook-test-hint">
+        {busy ? 'Sending a test event…' : 'Send a test event'}</button>
+      <small id="webhook-test-hint" className="muted">{url ? `One event marked as a test${url === saved ? '' : ' (to this URL, not saved yet)'}; no seat changes.` : 'Enter a webhook URL to test it.'}</small>
+      <div aria-live="polite" data-testid="webhook-test-result">
+        {result && <p className={result.outcome === 'delivered' ? 'ok' : 'error'}>
+          <strong>{result.outcome === 'delivered' ? 'Test delivered' : result.outcome === 'refused' ? 'Test not sent' : 'Test failed'}</strong>
+          {' '}({result.host}): {result.message}</p>}
+      </div>
+      <ErrorBox error={error} title="The test was refused" />
+    </div>
   );
 }
