@@ -44,7 +44,10 @@ export function App() {
 
   if (session === undefined) return <main id="main" className="center"><Loading what="your session" /></main>;
   if (session === null) return <SignIn notice={ended} onSignedIn={(s) => { setEnded(null); adopt(s); }} />;
-  return <Shell session={session} onSignedOut={() => { setEnded('You signed out.'); adopt(null); }} />;
+  // After a change to roles (a transfer of ownership, a demotion), the shell shows the role the
+  // server now gives this session: what the page offers follows it at once.
+  const refresh = () => { api<Session>('GET', '/console/api/session').then(adopt, () => { /* a 401 ends the session via SESSION_ENDED */ }); };
+  return <Shell session={session} onSessionChanged={refresh} onSignedOut={() => { setEnded('You signed out.'); adopt(null); }} />;
 }
 
 function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s: Session) => void }) {
@@ -88,7 +91,7 @@ function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s:
 
 const ROLE_TEXT: Record<string, string> = { primary_owner: 'Primary owner', owner: 'Owner', admin: 'Admin', member: 'Member' };
 
-function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+function Shell({ session, onSessionChanged, onSignedOut }: { session: Session; onSessionChanged: () => void; onSignedOut: () => void }) {
   const { path } = useLocation();
   const owner = isOwner(session);
   const [signOutError, setSignOutError] = useState<ApiError>();
@@ -117,7 +120,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
   const invoice = path.match(/^\/billing\/invoices\/([^/]+)$/);
   if (path === '/') page = <Overview session={session} />;
   else if (path === '/members') page = <Members session={session} />;
-  else if (member) page = <MemberPage id={decodeURIComponent(member[1]!)} session={session} />;
+  else if (member) page = <MemberPage id={decodeURIComponent(member[1]!)} session={session} onSessionChanged={onSessionChanged} />;
   else if (path === '/mappings') page = <Mappings />;
   else if (path === '/billing' && owner) page = <Billing session={session} />;
   else if (invoice && owner) page = <InvoicePage id={decodeURIComponent(invoice[1]!)} />;

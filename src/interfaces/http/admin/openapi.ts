@@ -53,14 +53,17 @@ export const openApiDocument = {
           { name: 'seatType', in: 'query', schema: { type: 'string' } },
           { name: 'role', in: 'query', schema: { type: 'string', enum: ['primary_owner', 'owner', 'admin', 'member'] } },
           { name: 'source', in: 'query', schema: { type: 'string', enum: ['scim', 'jit', 'admin'] } },
-          { name: 'q', in: 'query', description: 'search: part of the userName or display name, or the exact externalId (case-insensitive)',
+          { name: 'q', in: 'query', description: 'search: part of the userName, display name or an email address, or the exact externalId (case-insensitive); '
+              + 'index-backed from 3 characters on',
             schema: { type: 'string', maxLength: 200 } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
           { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page (with the same filters)', schema: { type: 'string' } },
         ],
         responses: {
-          200: json({ type: 'object', required: ['members', 'total', 'nextCursor'], properties: {
-            members: { type: 'array', items: ref('Member') }, total: { type: 'integer', description: 'members matching the filter' },
+          200: json({ type: 'object', required: ['members', 'total', 'totalExact', 'nextCursor'], properties: {
+            members: { type: 'array', items: ref('Member') },
+            total: { type: 'integer', description: 'members matching the filter, counted up to 1,000 (see totalExact)' },
+            totalExact: { type: 'boolean', description: 'false when more than 1,000 members match: total is then 1,000 and means "1,000 or more"' },
             nextCursor: nullable('string'),
           } }, 'a page of members'),
           ...errors(400, 401, 403),
