@@ -71,7 +71,7 @@ async function main() {
     ['no filter, a cursor page in the middle', { afterUserName: mid }],
     ['q=smith (display name, 2 % match)', { q: 'smith' }],
     ['q=user4242 (userName, a few match)', { q: 'user4242' }],
-    ['q=mary.smith (home email only)', { q: 'mary.smith' }],
+    ['q=lisa.flores (home email only, 167 match)', { q: 'lisa.flores' }],
     ['q=okta-00004242 (exact externalId)', { q: 'okta-00004242' }],
     ['q=nobody-by-this-name (no match)', { q: 'nobody-by-this-name' }],
     ['q=bench (every member matches)', { q: 'bench' }],

@@ -25,9 +25,17 @@ export function App() {
   };
 
   useEffect(() => {
-    api<Session>('GET', '/console/api/session').then(adopt, (error: unknown) => {
+    // The one-time sign-in link the first start prints: /console/#sign-in=<secret>. The secret is
+    // in the fragment (never sent in a request line, a log or a Referer) and leaves the address
+    // bar at once; the server makes it a session, once.
+    const link = /^#sign-in=([A-Za-z0-9_-]{43})$/.exec(window.location.hash)?.[1];
+    if (link) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    const start = link
+      ? api<Session>('POST', '/console/api/session', { link }).then(() => api<Session>('GET', '/console/api/session'))
+      : api<Session>('GET', '/console/api/session');
+    start.then(adopt, (error: unknown) => {
       const e = toApiError(error);
-      if (e.code === 'session_ended') setEnded(e.message);
+      if (e.code === 'session_ended' || link) setEnded(e.message);
       adopt(null);
     });
     // Several requests may be refused at once: the first says why (e.g. "revoked"); the later
