@@ -80,8 +80,8 @@ function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s:
   return (
     <main id="main" className="signin">
       <h1>seatgate console</h1>
-      <p>Sign in with an <strong>admin token</strong> (<code>sgadm_…</code>). The first <code>npm start</code> prints one;
-        an operator creates more with <code>npm run cli -- token create --kind admin</code>.</p>
+      <p>Sign in with an <strong>admin token</strong> (<code>sgadm_…</code>). The first <code>npm start</code> prints one, and a link that signs you in once;
+        an operator creates more with <code>npm run cli -- token create --org ID --kind admin</code>.</p>
       {notice && <p className="notice" role="status">{notice}</p>}
       <form onSubmit={submit} aria-describedby="signin-help">
         <Field label="Admin token">
