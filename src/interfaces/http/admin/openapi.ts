@@ -21,7 +21,7 @@ export const openApiDocument = {
       + 'the token acts with its member\'s current role, and only while that member is active. '
       + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`; '
       + 'over the per-token rate limit, 429 `rate_limited` with `Retry-After`. '
-      + 'The console (/console) calls this same API with its session cookie instead of the bearer (sign-in at `POST /console/api/session`); '
+      + 'The console (/console) calls this same API with its session cookie instead of the bearer (sign-in at `POST /console/api/session` with `{"token"}`, or once with `{"link"}`, the first start\'s sign-in link); '
       + 'writes through a session need its `X-CSRF-Token` header, and an ended session answers 401 `session_ended` (decision 0007).',
   },
   servers: [{ url: '/admin/v1' }],
