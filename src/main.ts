@@ -29,6 +29,11 @@ if (running.demo) {
   process.stdout.write([
     '',
     'A demo organization was created (first start on an empty database).',
+    ...(running.consoleSignInUrl ? [
+      'Open the console: this link signs you in as its owner, once, within 15 minutes:',
+      `  ${running.consoleSignInUrl}`,
+      `Later: ${running.url}/console, signed in with the admin token below.`,
+    ] : []),
     `  SCIM base URL:   ${running.url}/scim/v2`,
     `  SCIM token:      ${running.demo.scimToken}`,
     `  Admin token:     ${running.demo.adminToken}`,

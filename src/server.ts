@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from './storage/embedded.j
 import { migrateToLatest, withStartupLock } from './storage/migrate.js';
 import { countOrganizations } from './storage/organizations.js';
 import { createOrganization, type CreatedOrganization } from './services/organizations.js';
+import { createSignInLink } from './services/console/sessions.js';
 import type { ServiceContext } from './services/context.js';
 import { createApp } from './interfaces/http/app.js';
 import { scheduleRenewals } from './services/billing/renewals.js';
@@ -60,6 +61,8 @@ export interface RunningServer {
   url: string;
   server: Server;
   demo?: CreatedOrganization;
+  /** With the demo organization: the console URL that signs its owner in, once, within 15 minutes. */
+  consoleSignInUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export function startupWarnings(config: Config, env: NodeJS.ProcessEnv = process
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let demo: CreatedOrganization | undefined;
+  let consoleSignIn: { secret: string; expiresAt: Date } | undefined;
   const wantsDemo = demoWanted(config);
   const { timeoutMs: webhookTimeoutMs, ...webhookPolicy } = config.alerts.webhook;
   const context = (handle: DatabaseHandle): ServiceContext => ({ db: handle.db, plans: config.plans, now: () => new Date(), webhookPolicy, webhookTimeoutMs });
@@ -98,6 +102,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         name: 'Demo organization', plan: 'team', seats: { premium: 5, standard: 20 },
         prices: { premium: 3000, standard: 2500 }, ownerEmail: 'owner@demo.invalid', ownerGivenName: 'Demo', ownerFamilyName: 'Owner',
       });
+      // The console is one click away: a link that signs the owner in once (decision 0014).
+      consoleSignIn = await createSignInLink(context(handle), demo.adminToken);
     }
   });
   const credentialCache = new CredentialCache();
@@ -125,6 +131,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const url = config.server.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${port}`;
   return {
     url, server, demo,
+    ...(consoleSignIn ? { consoleSignInUrl: `${url}/console/#sign-in=${consoleSignIn.secret}` } : {}),
     stop: async () => {
       await closeHttp(server, config.server.shutdownDrainSeconds * 1000);
       await renewals.stop();

@@ -34,3 +34,10 @@ export async function endConsoleSession(db: Db, orgId: string, id: string, now: 
   await db.updateTable('console_sessions').set({ ended_at: now })
     .where('org_id', '=', orgId).where('id', '=', id).where('ended_at', 'is', null).execute();
 }
+
+/** Ends the live, unexpired row with this hash and returns it; nothing when there is none. */
+export async function claimConsoleSession(db: Db, secretHash: string, now: Date) {
+  return db.updateTable('console_sessions').set({ ended_at: now })
+    .where('secret_hash', '=', secretHash).where('ended_at', 'is', null).where('expires_at', '>', now)
+    .returning(['org_id', 'id', 'sealed_token']).executeTakeFirst();
+}

@@ -15,7 +15,7 @@ export interface MemberListFilter {
   seatType?: string;
   role?: Role;
   source?: 'scim' | 'jit' | 'admin';
-  /** Search: a part of the userName or display name, or the exact externalId (case-insensitive). */
+  /** Search: a part of the userName, display name or an email address, or the exact externalId (case-insensitive). */
   q?: string;
   /** Keyset: members whose lower(userName) sorts after this one. */
   afterUserName?: string;
@@ -24,7 +24,18 @@ export interface MemberListFilter {
 
 type MemberFilter = Omit<MemberListFilter, 'afterUserName' | 'limit'>;
 
-/** The WHERE shared by a page and its count. */
+/** A count of the members matching a filter stops here: the console says "1,000+" (decision 0014). */
+export const MEMBER_COUNT_CAP = 1000;
+
+// A regular expression that matches `text` literally (ARE: a backslash before a non-alphanumeric
+// character makes it literal; letters and digits are never escaped).
+const regexLiteral = (text: string) => text.replace(/[.[\]{}()\\*+?^$|]/g, (c) => `\\${c}`);
+
+/**
+ * The WHERE shared by a page and its count. Each search arm is written as its index expects
+ * (migration 0014's trigram index, 0007's email_keys index), so that the OR is a BitmapOr of
+ * index scans rather than a read of the organization.
+ */
 function applyMemberFilter<Q extends SelectQueryBuilder<Database, 'members', object>>(query: Q, filter: MemberFilter): Q {
   let q = query;
   if (filter.seatState) q = q.where('seat_state', '=', filter.seatState) as Q;
@@ -34,10 +45,13 @@ function applyMemberFilter<Q extends SelectQueryBuilder<Database, 'members', obj
   if (filter.q) {
     const needle = filter.q.toLowerCase();
     const like = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // email_keys holds \x01 type \x02 value \x03 per email (0007): the needle inside a value.
+    const inEmailValue = `\u0002[^\u0003]*${regexLiteral(needle)}`;
     q = q.where((eb) => eb.or([
       eb(sql`lower(user_name)`, 'like', like),
       eb(sql`lower(coalesce(attributes ->> 'displayName', ''))`, 'like', like),
-      eb(sql`lower(external_id)`, '=', needle),
+      eb(sql`lower(coalesce(external_id, ''))`, '=', needle),
+      eb(sql.ref('email_keys'), '~', inEmailValue),
     ])) as Q;
   }
   return q;
@@ -53,11 +67,17 @@ export async function listMembersPage(db: Db, orgId: string, filter: MemberListF
   return query.orderBy(sql`lower(user_name)`).limit(filter.limit).execute();
 }
 
-/** How many members match the filter (the same WHERE as the page, without the keyset). */
-export async function countMembers(db: Db, orgId: string, filter: MemberFilter): Promise<number> {
-  let query = db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId);
-  query = applyMemberFilter(query, filter);
-  return Number((await query.executeTakeFirstOrThrow()).n);
+/**
+ * How many members match the filter (the same WHERE as the page, without the keyset), counted
+ * up to MEMBER_COUNT_CAP + 1 only: a broad filter on 100,000 members reads a thousand index
+ * entries, not the organization. `exact` is false when the count stopped there.
+ */
+export async function countMembers(db: Db, orgId: string, filter: MemberFilter): Promise<{ count: number; exact: boolean }> {
+  const matching = applyMemberFilter(db.selectFrom('members').select(sql<number>`1`.as('one')).where('org_id', '=', orgId), filter)
+    .limit(MEMBER_COUNT_CAP + 1);
+  const { n } = await db.selectFrom(matching.as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const count = Number(n);
+  return count > MEMBER_COUNT_CAP ? { count: MEMBER_COUNT_CAP, exact: false } : { count, exact: true };
 }
 
 export async function findMemberDetail(db: Db, orgId: string, memberId: string) {

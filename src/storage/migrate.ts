@@ -16,6 +16,7 @@ import * as m0013 from './migrations/0013_json_depth.js';
 import * as m0009 from './migrations/0009_external_id_not_unique.js';
 import * as m0010 from './migrations/0010_access.js';
 import * as m0011 from './migrations/0011_console_sessions.js';
+import * as m0014 from './migrations/0014_member_search.js';
 import * as m0018 from './migrations/0018_audit_actor_time.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_external_id_not_unique': m0009,
   '0010_access': m0010,
   '0011_console_sessions': m0011,
+  '0014_member_search': m0014,
   '0018_audit_actor_time': m0018,
 };
 

@@ -94,3 +94,27 @@ export async function expectFitsWidth(page: Page, what: string): Promise<void> {
   });
   expect({ what, ...found }).toEqual({ what, overflow: 0, culprits: [] });
 }
+
+/** A Chromium with a fresh profile on a server that runs elsewhere (a spawned process). */
+export async function openBrowser(baseUrl: string): Promise<{ context: BrowserContext; page: Page; pageProblems: string[]; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set SEATGATE_CHROMIUM)`);
+  const profile = mkdtempSync(path.join(tmpdir(), 'seatgate-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 900 }, baseURL: baseUrl,
+    locale: 'en-GB', timezoneId: 'UTC',
+  });
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? await context.newPage();
+  const pageProblems: string[] = [];
+  page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) pageProblems.push(message.text());
+  });
+  return {
+    context, page, pageProblems,
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

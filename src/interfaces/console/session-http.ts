@@ -14,7 +14,7 @@ import type { ServiceContext } from '../../services/context.js';
 import { getMember } from '../../services/seats/admin-members.js';
 import { getOrganization } from '../../services/organizations.js';
 import {
-  closeConsoleSession, csrfTokenMatches, csrfTokenOf, openConsoleSession, resumeConsoleSession,
+  closeConsoleSession, csrfTokenMatches, csrfTokenOf, openConsoleSession, redeemSignInLink, resumeConsoleSession,
   SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, type ResumedSession,
 } from '../../services/console/sessions.js';
 import { handle } from '../http/handle.js';
@@ -86,7 +86,11 @@ export function consoleSessionAuth(ctx: ServiceContext): RequestHandler {
   };
 }
 
-const signInBody = z.object({ token: z.string().min(1).max(512) }).strict();
+// An admin token, or the secret of the one-time sign-in link the first start printed.
+const signInBody = z.union([
+  z.object({ token: z.string().min(1).max(512) }).strict(),
+  z.object({ link: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'link must be the part after #sign-in= of a sign-in link') }).strict(),
+]);
 
 /** /console/api/session: sign in (POST), who am I (GET), sign out (DELETE). */
 export function sessionRoutes(ctx: ServiceContext, publicUrl: string | null): Router {
@@ -94,8 +98,8 @@ export function sessionRoutes(ctx: ServiceContext, publicUrl: string | null): Ro
   router.use(express.json({ limit: '16kb' }));
 
   router.post('/session', handle(async (req, res) => {
-    const { token } = parseInput(signInBody, req.body, 'body');
-    const opened = await openConsoleSession(ctx, token);
+    const body = parseInput(signInBody, req.body, 'body');
+    const opened = 'link' in body ? await redeemSignInLink(ctx, body.link) : await openConsoleSession(ctx, body.token);
     // A session this browser already had ends: one browser, one session.
     const previous = sessionSecretOf(req);
     if (previous) await closeConsoleSession(ctx, previous);

@@ -15,7 +15,7 @@ import { kindOfToken } from '../../domain/credentials.js';
 import { DomainError } from '../../domain/errors.js';
 import { recordAudit } from '../../storage/audit.js';
 import {
-  endConsoleSession, findConsoleSession, insertConsoleSession, touchConsoleSession,
+  claimConsoleSession, endConsoleSession, findConsoleSession, insertConsoleSession, touchConsoleSession,
 } from '../../storage/console-sessions.js';
 import type { ServiceContext } from '../context.js';
 import { authenticate, type Principal } from '../access/credentials.js';
@@ -94,6 +94,43 @@ export async function openConsoleSession(ctx: ServiceContext, token: string): Pr
     });
   });
   return { secret, csrfToken: csrfTokenOf(secret), principal, expiresAt };
+}
+
+/** How long a sign-in link printed at the first start works (once). */
+export const SIGN_IN_LINK_MS = 15 * 60 * 1000;
+// A link's secret is hashed under its own label, so that it never works as a session cookie and
+// a session's secret never works as a link.
+const hashLinkSecret = (secret: string) => createHash('sha256').update(`sign-in-link\0${secret}`, 'utf8').digest('hex');
+
+/**
+ * A one-time sign-in link for the first admin (decision 0014): the admin token, sealed under a
+ * key derived from a new random secret, waits in console_sessions (already ended for the session
+ * lookup's purposes: its hash is a link hash). Redeeming it opens an ordinary session; it works
+ * once, within SIGN_IN_LINK_MS.
+ */
+export async function createSignInLink(ctx: ServiceContext, adminToken: string): Promise<{ secret: string; expiresAt: Date }> {
+  const principal = await authenticate(ctx, 'admin', adminToken.trim());
+  if (!principal) throw new DomainError('forbidden', 'a sign-in link needs a valid admin token');
+  const secret = randomBytes(32).toString('base64url');
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_MS);
+  await insertConsoleSession(ctx.db, {
+    orgId: principal.orgId, secretHash: hashLinkSecret(secret), credentialId: principal.credentialId,
+    sealedToken: seal(secret, adminToken.trim()), now, expiresAt,
+  });
+  return { secret, expiresAt };
+}
+
+/** Redeems a sign-in link: a session, or a refusal when the link is unknown, used or expired. */
+export async function redeemSignInLink(ctx: ServiceContext, secret: string): Promise<OpenedSession> {
+  // Used up in one statement: of two redemptions at once, one gets the row.
+  const row = await claimConsoleSession(ctx.db, hashLinkSecret(secret), ctx.now());
+  const token = row ? unseal(secret, row.sealed_token) : undefined;
+  if (!token) {
+    throw signInRefused('this sign-in link was already used or has expired (a link works once, for 15 minutes): '
+      + 'sign in with the admin token that the first start printed', 'link_used_or_expired');
+  }
+  return openConsoleSession(ctx, token);
 }
 
 export type ResumedSession =

@@ -113,10 +113,14 @@ export async function listMembers(ctx: ServiceContext, orgId: string, input: Lis
   const rows = await listMembersPage(ctx.db, orgId, { ...filter, afterUserName, limit: input.limit + 1 });
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
+  const more = rows.length > input.limit;
+  // A first page that holds every match is its own count.
+  const counted = input.cursor === undefined && !more ? { count: page.length, exact: true } : await countMembers(ctx.db, orgId, filter);
   return {
     members: page.map(memberView),
-    total: await countMembers(ctx.db, orgId, filter),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.sort_key) : null,
+    total: counted.count,
+    totalExact: counted.exact,
+    nextCursor: more && last ? encodeCursor(last.sort_key) : null,
   };
 }
 

@@ -25,9 +25,17 @@ export function App() {
   };
 
   useEffect(() => {
-    api<Session>('GET', '/console/api/session').then(adopt, (error: unknown) => {
+    // The one-time sign-in link the first start prints: /console/#sign-in=<secret>. The secret is
+    // in the fragment (never sent in a request line, a log or a Referer) and leaves the address
+    // bar at once; the server makes it a session, once.
+    const link = /^#sign-in=([A-Za-z0-9_-]{43})$/.exec(window.location.hash)?.[1];
+    if (link) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    const start = link
+      ? api<Session>('POST', '/console/api/session', { link }).then(() => api<Session>('GET', '/console/api/session'))
+      : api<Session>('GET', '/console/api/session');
+    start.then(adopt, (error: unknown) => {
       const e = toApiError(error);
-      if (e.code === 'session_ended') setEnded(e.message);
+      if (e.code === 'session_ended' || link) setEnded(e.message);
       adopt(null);
     });
     // Several requests may be refused at once: the first says why (e.g. "revoked"); the later
@@ -44,7 +52,10 @@ export function App() {
 
   if (session === undefined) return <main id="main" className="center"><Loading what="your session" /></main>;
   if (session === null) return <SignIn notice={ended} onSignedIn={(s) => { setEnded(null); adopt(s); }} />;
-  return <Shell session={session} onSignedOut={() => { setEnded('You signed out.'); adopt(null); }} />;
+  // After a change to roles (a transfer of ownership, a demotion), the shell shows the role the
+  // server now gives this session: what the page offers follows it at once.
+  const refresh = () => { api<Session>('GET', '/console/api/session').then(adopt, () => { /* a 401 ends the session via SESSION_ENDED */ }); };
+  return <Shell session={session} onSessionChanged={refresh} onSignedOut={() => { setEnded('You signed out.'); adopt(null); }} />;
 }
 
 function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s: Session) => void }) {
@@ -69,8 +80,8 @@ function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s:
   return (
     <main id="main" className="signin">
       <h1>seatgate console</h1>
-      <p>Sign in with an <strong>admin token</strong> (<code>sgadm_…</code>). The first <code>npm start</code> prints one;
-        an operator creates more with <code>npm run cli -- token create --kind admin</code>.</p>
+      <p>Sign in with an <strong>admin token</strong> (<code>sgadm_…</code>). The first <code>npm start</code> prints one, and a link that signs you in once;
+        an operator creates more with <code>npm run cli -- token create --org ID --kind admin</code>.</p>
       {notice && <p className="notice" role="status">{notice}</p>}
       <form onSubmit={submit} aria-describedby="signin-help">
         <Field label="Admin token">
@@ -88,7 +99,7 @@ function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s:
 
 const ROLE_TEXT: Record<string, string> = { primary_owner: 'Primary owner', owner: 'Owner', admin: 'Admin', member: 'Member' };
 
-function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+function Shell({ session, onSessionChanged, onSignedOut }: { session: Session; onSessionChanged: () => void; onSignedOut: () => void }) {
   const { path } = useLocation();
   const owner = isOwner(session);
   const [signOutError, setSignOutError] = useState<ApiError>();
@@ -117,7 +128,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
   const invoice = path.match(/^\/billing\/invoices\/([^/]+)$/);
   if (path === '/') page = <Overview session={session} />;
   else if (path === '/members') page = <Members session={session} />;
-  else if (member) page = <MemberPage id={decodeURIComponent(member[1]!)} session={session} />;
+  else if (member) page = <MemberPage id={decodeURIComponent(member[1]!)} session={session} onSessionChanged={onSessionChanged} />;
   else if (path === '/mappings') page = <Mappings />;
   else if (path === '/billing' && owner) page = <Billing session={session} />;
   else if (invoice && owner) page = <InvoicePage id={decodeURIComponent(invoice[1]!)} />;

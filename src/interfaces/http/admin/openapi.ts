@@ -21,7 +21,7 @@ export const openApiDocument = {
       + 'the token acts with its member\'s current role, and only while that member is active. '
       + 'Every endpoint needs the admin role or higher; billing endpoints need an owner. Errors are `{ "error": { "code", "message", "details"? } }`; '
       + 'over the per-token rate limit, 429 `rate_limited` with `Retry-After`; while the database is out of reach (failover), 503 `unavailable` with `Retry-After`. '
-      + 'The console (/console) calls this same API with its session cookie instead of the bearer (sign-in at `POST /console/api/session`); '
+      + 'The console (/console) calls this same API with its session cookie instead of the bearer (sign-in at `POST /console/api/session` with `{"token"}`, or once with `{"link"}`, the first start\'s sign-in link); '
       + 'writes through a session need its `X-CSRF-Token` header, and an ended session answers 401 `session_ended` (decision 0007).',
   },
   servers: [{ url: '/admin/v1' }],
@@ -53,14 +53,17 @@ export const openApiDocument = {
           { name: 'seatType', in: 'query', schema: { type: 'string' } },
           { name: 'role', in: 'query', schema: { type: 'string', enum: ['primary_owner', 'owner', 'admin', 'member'] } },
           { name: 'source', in: 'query', schema: { type: 'string', enum: ['scim', 'jit', 'admin'] } },
-          { name: 'q', in: 'query', description: 'search: part of the userName or display name, or the exact externalId (case-insensitive)',
+          { name: 'q', in: 'query', description: 'search: part of the userName, display name or an email address, or the exact externalId (case-insensitive); '
+              + 'index-backed from 3 characters on',
             schema: { type: 'string', maxLength: 200 } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
           { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page (with the same filters)', schema: { type: 'string' } },
         ],
         responses: {
-          200: json({ type: 'object', required: ['members', 'total', 'nextCursor'], properties: {
-            members: { type: 'array', items: ref('Member') }, total: { type: 'integer', description: 'members matching the filter' },
+          200: json({ type: 'object', required: ['members', 'total', 'totalExact', 'nextCursor'], properties: {
+            members: { type: 'array', items: ref('Member') },
+            total: { type: 'integer', description: 'members matching the filter, counted up to 1,000 (see totalExact)' },
+            totalExact: { type: 'boolean', description: 'false when more than 1,000 members match: total is then 1,000 and means "1,000 or more"' },
             nextCursor: nullable('string'),
           } }, 'a page of members'),
           ...errors(400, 401, 403),

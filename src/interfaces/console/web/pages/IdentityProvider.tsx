@@ -34,7 +34,8 @@ export function IdentityProvider({ session }: { session: Session }) {
         <div><dt>SCIM base URL</dt><dd><code data-testid="scim-base-url">{base}</code> <CopyButton text={base} label="Copy the SCIM base URL" /></dd></div>
         <div><dt>JIT login hook</dt><dd><code>{jitUrl}</code> <CopyButton text={jitUrl} label="Copy the JIT login URL" /></dd></div>
         <div><dt>Last request from the IdP</dt><dd data-testid="last-idp-request">{list.data ? (last ? `SCIM: ${dateText(last)}` : 'SCIM: never — the identity provider has not connected yet')
-          + (list.data.lastRequest.jit ? ` · JIT: ${dateText(list.data.lastRequest.jit)}` : '') : '…'}</dd></div>
+          + (list.data.lastRequest.jit ? ` · JIT: ${dateText(list.data.lastRequest.jit)}` : '') : '…'}
+          {' '}<button type="button" className="secondary" disabled={list.loading} onClick={list.reload}>Check again</button></dd></div>
       </dl>
 
       <h2>Tokens and secrets</h2>

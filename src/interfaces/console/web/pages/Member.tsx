@@ -3,13 +3,13 @@ import { useState } from 'react';
 import { ApiError, dateText, del, get, isOwner, post, put, type Session } from '../api';
 import { Link, navigate } from '../router';
 import { ErrorBox, Field, Loading, newKey, Page, QuoteText, toApiError, useLoad } from '../ui';
-import { reasonText, seatText, type Member } from './Members';
+import { noticeOnMembers, reasonText, seatText, type Member } from './Members';
 import type { SeatOverview } from './Overview';
 import type { AuditEvent } from './Audit';
 
 type Detail = Member & { groups: { id: string; displayName: string; externalId: string | null }[] };
 
-export function MemberPage({ id, session }: { id: string; session: Session }) {
+export function MemberPage({ id, session, onSessionChanged }: { id: string; session: Session; onSessionChanged: () => void }) {
   const member = useLoad(() => get<Detail>(`/members/${encodeURIComponent(id)}`), [id]);
   const seats = useLoad(() => get<SeatOverview>('/seats'), []);
   const history = useLoad(() => get<{ events: AuditEvent[] }>(`/audit?memberId=${encodeURIComponent(id)}&limit=20`), [id]);
@@ -82,18 +82,25 @@ export function MemberPage({ id, session }: { id: string; session: Session }) {
           <select id={fid} value={role} onChange={(e) => setRole(e.target.value)}>
             <option value="">choose…</option>{['owner', 'admin', 'member'].filter((r) => r !== m.role).map((r) => <option key={r}>{r}</option>)}
           </select>)}</Field>
-        <button type="button" disabled={busy || !role} onClick={() => act(`Role changed to ${role}.`, () => put(`/members/${id}/role`, { role }))}>Change role</button>
+        <button type="button" disabled={busy || !role} onClick={() => act(`Role changed to ${role}.`, async () => {
+          await put(`/members/${id}/role`, { role });
+          setRole('');
+          if (id === session.memberId) onSessionChanged();
+        })}>Change role</button>
         {session.role === 'primary_owner' && m.role !== 'primary_owner' && (
           <button type="button" className="secondary" disabled={busy} onClick={() => {
             if (window.confirm(`Make ${m.userName} the primary owner? You become an owner.`)) {
-              void act('Ownership transferred.', () => post('/organization/transfer-ownership', { memberId: id }));
+              void act(`Ownership transferred: ${m.userName} is the primary owner, you are an owner.`, async () => {
+                await post('/organization/transfer-ownership', { memberId: id });
+                onSessionChanged();
+              });
             }
           }}>Transfer primary ownership</button>
         )}
         <button type="button" className="danger" disabled={busy} onClick={() => {
           if (window.confirm(`Remove ${m.userName} from the organization? The seat is released; the bill does not change.`)) {
             setBusy(true);
-            del(`/members/${id}`).then(() => navigate('/members'), (e: unknown) => { setError(toApiError(e)); setBusy(false); });
+            del(`/members/${id}`).then(() => { noticeOnMembers(`${m.userName} was removed.`); navigate('/members'); }, (e: unknown) => { setError(toApiError(e)); setBusy(false); });
           }
         }}>Remove member</button>
       </div>

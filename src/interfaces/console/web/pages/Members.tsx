@@ -12,7 +12,7 @@ export interface Member {
   seatReason: { kind: string | null; mappingIds: string[]; wanted: string | string[] | null; trigger: string | null; at: string | null };
   idpGroupIds: string[]; createdAt: string; updatedAt: string;
 }
-interface MemberPage { members: Member[]; total: number; nextCursor: string | null }
+interface MemberPage { members: Member[]; total: number; totalExact: boolean; nextCursor: string | null }
 
 const FILTERS = ['q', 'seatState', 'seatType', 'role', 'source'] as const;
 
@@ -37,6 +37,16 @@ export function reasonText(m: Member): string {
   }
 }
 
+// What the member page did just before it came back here (a removal), said once on arrival.
+let arrivalNotice: string | undefined;
+export function noticeOnMembers(text: string): void { arrivalNotice = text; }
+function takeArrivalNotice(): string | undefined { const text = arrivalNotice; arrivalNotice = undefined; return text; }
+
+// The API counts up to 1,000 matches (a count never reads a whole large organization).
+const matchText = (p: MemberPage) => (p.totalExact
+  ? `${p.total.toLocaleString('en-US')} member${p.total === 1 ? '' : 's'} match`
+  : `More than ${p.total.toLocaleString('en-US')} members match`);
+
 export function Members({ session }: { session: Session }) {
   const { query } = useLocation();
   const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
@@ -53,7 +63,7 @@ export function Members({ session }: { session: Session }) {
   const [draft, setDraft] = useState(filters);
   const [selected, setSelected] = useState<Record<string, Member>>({});
   // Said here, not in the batch panel: applying clears the selection, which closes the panel.
-  const [batchDone, setBatchDone] = useState<string>();
+  const [batchDone, setBatchDone] = useState<string | undefined>(takeArrivalNotice);
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -102,7 +112,7 @@ export function Members({ session }: { session: Session }) {
       {page.loading && <Loading what="members" />}
       {page.data && (
         <>
-          <p role="status">{page.data.total} member{page.data.total === 1 ? '' : 's'} match{cursor ? ' (a later page)' : ''}.</p>
+          <p role="status">{matchText(page.data)}{cursor ? ' (a later page)' : ''}.</p>
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Members table" aria-busy={page.loading}>
             <table>
               <thead><tr><th scope="col"><span className="sr-only">Select</span></th><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Seat</th><th scope="col">Why</th><th scope="col">Source</th></tr></thead>
