@@ -91,16 +91,27 @@ export async function countUsers(db: Db, orgId: string, where: Where | undefined
 export interface UserColumns { userName: string; externalId: string | null; active: boolean; attributes: Record<string, unknown> }
 
 /** Writes a changed user and moves its version on (ETag) and lastModified. */
-export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns): Promise<void> {
+/**
+ * Writes what the client manages; with `returning`, answers the user as written (its groups when
+ * asked) from the same statement, so that a PUT needs no read after its write.
+ */
+export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns): Promise<void>;
+export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns, returning: { withGroups: boolean }): Promise<UserView>;
+export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns, returning?: { withGroups: boolean }): Promise<UserView | void> {
   try {
-    await db.updateTable('members').set({
+    const update = db.updateTable('members').set({
       user_name: fields.userName,
       external_id: fields.externalId,
       active: fields.active,
       attributes: JSON.stringify(fields.attributes),
       version: sql`version + 1`,
       updated_at: sql`now()`,
-    }).where('org_id', '=', orgId).where('id', '=', id).execute();
+    }).where('org_id', '=', orgId).where('id', '=', id);
+    if (!returning) {
+      await update.execute();
+      return;
+    }
+    return toView(await update.returning(columns(returning.withGroups)).executeTakeFirstOrThrow() as Row);
   } catch (error) {
     throw translatePgError(error);
   }
