@@ -5,7 +5,7 @@
 // request, and the server process's CPU per request from /proc (steadier than latency on a shared
 // machine, still noisier than the counts).
 //
-//   node bench/put-cost.mjs [--users 2000] [--requests 300] [--top 8] [--json FILE]
+//   node bench/put-cost.mjs [--users 2000] [--requests 300] [--top 8] [--json FILE] [--cpu-prof DIR]
 //
 // The bundled PostgreSQL runs from data/bench-put (wiped at start and at the end), restarted once
 // with shared_preload_libraries=pg_stat_statements (track = all). One organization; its users are
@@ -27,6 +27,7 @@ const USERS = Number(option('--users', '2000'));
 const REQUESTS = Number(option('--requests', '300'));
 const TOP = Number(option('--top', '8'));
 const JSON_OUT = option('--json', undefined);
+const CPU_PROF = option('--cpu-prof', undefined); // a directory: the server runs with --cpu-prof there
 if (!Number.isInteger(USERS) || !Number.isInteger(REQUESTS) || REQUESTS < 1 || USERS < REQUESTS) throw new Error('--users must be ≥ --requests ≥ 1');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,7 +88,7 @@ function oktaUser(userName, i, extra = {}) {
 }
 
 async function main() {
-  child = spawn(process.execPath, ['dist/src/main.js'], {
+  child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), 'dist/src/main.js'], {
     cwd: ROOT,
     env: {
       ...process.env, DATABASE_URL: '', SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort),

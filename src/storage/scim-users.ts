@@ -93,13 +93,19 @@ export interface UserColumns { userName: string; externalId: string | null; acti
 /** Writes a changed user and moves its version on (ETag) and lastModified. */
 /**
  * Writes what the client manages; with `returning`, answers the user as written (its groups when
- * asked) from the same statement, so that a PUT needs no read after its write.
+ * asked) from the same statement, so that a PUT needs no read after its write. With
+ * `returning.ifVersion`, writes only while the user is still at that version (every write of
+ * these columns bumps it): undefined when it changed or is gone, and nothing was written.
  */
 export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns): Promise<void>;
-export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns, returning: { withGroups: boolean }): Promise<UserView>;
-export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns, returning?: { withGroups: boolean }): Promise<UserView | void> {
+export async function updateUser(
+  db: Db, orgId: string, id: string, fields: UserColumns, returning: { withGroups: boolean; ifVersion?: number },
+): Promise<UserView | undefined>;
+export async function updateUser(
+  db: Db, orgId: string, id: string, fields: UserColumns, returning?: { withGroups: boolean; ifVersion?: number },
+): Promise<UserView | undefined | void> {
   try {
-    const update = db.updateTable('members').set({
+    let update = db.updateTable('members').set({
       user_name: fields.userName,
       external_id: fields.externalId,
       active: fields.active,
@@ -111,7 +117,9 @@ export async function updateUser(db: Db, orgId: string, id: string, fields: User
       await update.execute();
       return;
     }
-    return toView(await update.returning(columns(returning.withGroups)).executeTakeFirstOrThrow() as Row);
+    if (returning.ifVersion !== undefined) update = update.where('version', '=', returning.ifVersion);
+    const row = await update.returning(columns(returning.withGroups)).executeTakeFirst();
+    return row ? toView(row as Row) : undefined;
   } catch (error) {
     throw translatePgError(error);
   }
