@@ -277,6 +277,7 @@ async function runSync(name, orgs, base, rss) {
   await syncUsers(rec, pace, base, orgs);
   const usersDone = performance.now();
   const cpuUsers = cpuSnapshot();
+  const rssAfterUsers = rssMiB();
   log(`${name}: users synced in ${((usersDone - t0) / 1000).toFixed(1)} s (${rec.errors} errors); group push…`);
   await pushGroups(rec, pace, base, orgs);
   const t1 = performance.now();
@@ -294,7 +295,7 @@ async function runSync(name, orgs, base, rss) {
     requestsPerSecond: requests / ((t1 - t0) / 1000),
     cpuPerRequest: perRequest(cpu0, cpu1, requests),
     cpuPerUser: perRequest(cpu0, cpuUsers, users), // the GET + POST + PUT of one user
-    rssMaxMiB: Math.max(rss.max, rssMiB()), rssPeakMiB: rssMiB('VmHWM'), rssEndMiB: rssMiB(),
+    rssStartMiB: rss.samples[0] ?? NaN, rssAfterUsersMiB: rssAfterUsers, rssMaxMiB: Math.max(rss.max, rssMiB()), rssPeakMiB: rssMiB('VmHWM'), rssEndMiB: rssMiB(),
     kinds: [...rec.kinds.entries()].map(([kind, ms]) => ({ kind, ...stats(ms) })),
     checks,
     load: os.loadavg().map((x) => x.toFixed(1)).join(' '),
@@ -327,7 +328,7 @@ async function checkState(orgs, expected) {
 // ---------------------------------------------------------------------------------------------
 async function oktaScenario() {
   const org = await createOrganization(ctx, {
-    name: `Okta sync ${RUN}`, plan: 'enterprise', seats: { enterprise: USERS + 10 },
+    name: `Okta sync ${RUN}`, plan: 'enterprise', seats: { enterprise: Math.max(USERS + 10, config.plans.get('enterprise').minimumSeats) },
     prices: { enterprise: 4000 }, ownerEmail: `owner@okta-${RUN}.example`, billingMode: 'sales_assisted',
   });
   // One organization at Okta's pace: the default per-token limit (6,000/min) would throttle it
@@ -345,7 +346,7 @@ async function tenantsScenario() {
   const orgs = [];
   for (let t = 0; t < TENANTS; t += 1) {
     const org = await createOrganization(ctx, {
-      name: `Tenant ${RUN} ${t}`, plan: 'enterprise', seats: { enterprise: TENANT_USERS + 5 },
+      name: `Tenant ${RUN} ${t}`, plan: 'enterprise', seats: { enterprise: Math.max(TENANT_USERS + 5, config.plans.get('enterprise').minimumSeats) },
       prices: { enterprise: 4000 }, ownerEmail: `owner@t${t}-${RUN}.example`, billingMode: 'sales_assisted',
     });
     orgs.push(orgPlan(org, TENANT_USERS, TENANT_GROUPS, TENANT_MEMBERSHIPS, `t${t}x${RUN}`));
@@ -373,6 +374,7 @@ function printReport(all) {
     lines.push(`| ${r.seconds.toFixed(1)} s | ${r.userSeconds.toFixed(1)} s | ${r.groupSeconds.toFixed(1)} s | ${r.usersPerSecond.toFixed(0)} | ${fmtInt(Math.round(r.membershipsPerSecond))} | ${fmtInt(r.requests)} | ${r.requestsPerSecond.toFixed(0)} | ${r.errors} | ${r.rssMaxMiB.toFixed(0)} (${r.rssPeakMiB.toFixed(0)}) MiB | ${fmt(r.cpuPerRequest.server)} + ${fmt(r.cpuPerRequest.pg)} + ${fmt(r.cpuPerRequest.client)} | ${fmt(r.cpuPerUser.server)} + ${fmt(r.cpuPerUser.pg)} |`);
     lines.push('', '| request | n | p50 ms | p95 ms | p99 ms | max ms |', '|---|--:|--:|--:|--:|--:|');
     for (const k of r.kinds) lines.push(`| ${k.kind} | ${fmtInt(k.n)} | ${fmt(k.p50)} | ${fmt(k.p95)} | ${fmt(k.p99)} | ${fmt(k.max)} |`);
+    lines.push('', `server RSS: ${r.rssStartMiB.toFixed(0)} MiB at start, ${r.rssAfterUsersMiB.toFixed(0)} after the users phase, ${r.rssEndMiB.toFixed(0)} at the end, ${r.rssMaxMiB.toFixed(0)} max`);
     const c = r.checks;
     lines.push('', `final state: ${fmtInt(c.users)} users (${fmtInt(c.usersPut)} carry the PUT's change), ${fmtInt(c.groups)} groups, ${fmtInt(c.memberships)} memberships; seats ${fmtInt(c.seatsAssigned)} assigned ≤ ${fmtInt(c.seatsAllocated)} allocated: ${c.typesOverAllocation === 0 ? 'yes' : 'NO'}; counters = seated members: ${c.countersDrifting === 0 ? 'yes' : 'NO'} → ${c.ok ? 'OK' : 'FAILED'}${r.errors ? `; errors: ${r.errorSamples.join(' | ')}` : ''}; load average at end ${r.load}`);
   }
