@@ -90,10 +90,10 @@ export async function countUsers(db: Db, orgId: string, where: Where | undefined
 
 export interface UserColumns { userName: string; externalId: string | null; active: boolean; attributes: Record<string, unknown> }
 
-/** Writes a changed user and moves its version on (ETag) and lastModified. */
 /**
- * Writes what the client manages; with `returning`, answers the user as written (its groups when
- * asked) from the same statement, so that a PUT needs no read after its write. With
+ * Writes a changed user and moves its version on (ETag) and lastModified. With `returning`,
+ * answers the user as written (its groups when asked) from the same statement, so that a PUT
+ * needs no read after its write. With
  * `returning.ifVersion`, writes only while the user is still at that version (every write of
  * these columns bumps it): undefined when it changed or is gone, and nothing was written.
  */

@@ -124,10 +124,10 @@ async function applyUserChange(
  * A PUT or PATCH of one user; the answer is the user as written (no read after commit). A change
  * that moves no seat (a profile edit: most of an IdP's PUTs) is written optimistically, without a
  * transaction: read, compute, then one UPDATE … WHERE version = the version read … RETURNING —
- * three statements instead of five (a no-op: three reads). Every write of a user's SCIM columns bumps its version, so a
- * concurrent write (or a deletion) makes that UPDATE match nothing, and the change is redone under
- * the row lock. Seat moves always run locked, through the gate. The utilization alert check runs
- * only when seats may have changed, not after a profile edit, which leaves every seat in place.
+ * three statements (a no-op: three reads). Every write of a user's SCIM columns bumps its
+ * version, so a concurrent write (or a deletion) makes that UPDATE match nothing, and the change
+ * is redone under the row lock. Seat moves always run locked, through the gate. The utilization
+ * alert check runs only when seats may have changed, never after a profile edit (decision 0019).
  */
 async function changeUser(
   ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined, withGroups: boolean,
