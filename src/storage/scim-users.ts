@@ -90,17 +90,36 @@ export async function countUsers(db: Db, orgId: string, where: Where | undefined
 
 export interface UserColumns { userName: string; externalId: string | null; active: boolean; attributes: Record<string, unknown> }
 
-/** Writes a changed user and moves its version on (ETag) and lastModified. */
-export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns): Promise<void> {
+/**
+ * Writes a changed user and moves its version on (ETag) and lastModified. With `returning`,
+ * answers the user as written (its groups when asked) from the same statement, so that a PUT
+ * needs no read after its write. With
+ * `returning.ifVersion`, writes only while the user is still at that version (every write of
+ * these columns bumps it): undefined when it changed or is gone, and nothing was written.
+ */
+export async function updateUser(db: Db, orgId: string, id: string, fields: UserColumns): Promise<void>;
+export async function updateUser(
+  db: Db, orgId: string, id: string, fields: UserColumns, returning: { withGroups: boolean; ifVersion?: number },
+): Promise<UserView | undefined>;
+export async function updateUser(
+  db: Db, orgId: string, id: string, fields: UserColumns, returning?: { withGroups: boolean; ifVersion?: number },
+): Promise<UserView | undefined | void> {
   try {
-    await db.updateTable('members').set({
+    let update = db.updateTable('members').set({
       user_name: fields.userName,
       external_id: fields.externalId,
       active: fields.active,
       attributes: JSON.stringify(fields.attributes),
       version: sql`version + 1`,
       updated_at: sql`now()`,
-    }).where('org_id', '=', orgId).where('id', '=', id).execute();
+    }).where('org_id', '=', orgId).where('id', '=', id);
+    if (!returning) {
+      await update.execute();
+      return;
+    }
+    if (returning.ifVersion !== undefined) update = update.where('version', '=', returning.ifVersion);
+    const row = await update.returning(columns(returning.withGroups)).executeTakeFirst();
+    return row ? toView(row as Row) : undefined;
   } catch (error) {
     throw translatePgError(error);
   }

@@ -18,7 +18,7 @@ import { jsonEqual } from '../../protocol/scim/patch/json.js';
 import { admit, reevaluate, release, type GateOrg } from '../seats/seat-gate.js';
 import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../seats/members.js';
 import type { ServiceContext } from '../context.js';
-import { thenCheckSeats } from '../seats/monitoring.js';
+import { afterSeatsChanged, thenCheckSeats } from '../seats/monitoring.js';
 import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
 
 export type UserViewType = UserView;
@@ -78,14 +78,29 @@ export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: 
 
 const appRoles = (attributes: Record<string, unknown>) => attributes.roles;
 
+/** Whether a change can move a seat: `active` flips, or an active user's app roles change. */
+function movesSeats(current: UserView, fields: UserFields): boolean {
+  const active = fields.active ?? current.active;
+  return current.active !== active || (active && !jsonEqual(appRoles(current.attributes), appRoles(fields.attributes)));
+}
+
 /**
  * Writes a changed user: seat effects of `active` (deactivation releases; reactivation runs the
  * gate, or returns an admin-unassigned member to `unassigned`), and re-evaluation when the
- * Entra app roles that select seat types changed.
+ * Entra app roles that select seat types changed. Answers the user as written and whether seats
+ * may have changed; a profile-only change (most of an IdP's PUTs) is one UPDATE … RETURNING.
  */
-async function applyUserChange(trx: Db, org: GateOrg, caller: ScimCaller, current: UserView, fields: UserFields): Promise<void> {
+async function applyUserChange(
+  trx: Db, org: GateOrg, caller: ScimCaller, current: UserView, fields: UserFields, withGroups: boolean,
+): Promise<{ view: UserView; seatsChanged: boolean }> {
   const active = fields.active ?? current.active; // a PUT without "active" is not a deactivation
-  await users.updateUser(trx, caller.orgId, current.id, { userName: fields.userName, externalId: fields.externalId, active, attributes: fields.attributes });
+  const columns = { userName: fields.userName, externalId: fields.externalId, active, attributes: fields.attributes };
+  if (!movesSeats(current, fields)) {
+    const view = await users.updateUser(trx, caller.orgId, current.id, columns, { withGroups });
+    if (!view) throw notFoundError('User', current.id); // locked: cannot happen
+    return { view, seatsChanged: false };
+  }
+  await users.updateUser(trx, caller.orgId, current.id, columns);
   if (current.active && !active) {
     await release(trx, org, current.id, 'inactive', 'scim_deactivate', caller.actor);
   } else if (!current.active && active) {
@@ -96,29 +111,73 @@ async function applyUserChange(trx: Db, org: GateOrg, caller: ScimCaller, curren
       const admission = await admit(trx, org, current.id, 'scim_reactivate', caller.actor);
       if (admission.outcome === 'refused') throw new SeatRefused(admission);
     }
-  } else if (active && !jsonEqual(appRoles(current.attributes), appRoles(fields.attributes))) {
+  } else {
     await reevaluate(trx, org, current.id, 'scim_update', caller.actor);
   }
+  // The seat columns were written after the UPDATE: read the user as it now is.
+  const view = await users.findUser(trx, caller.orgId, current.id, { withGroups });
+  if (!view) throw notFoundError('User', current.id);
+  return { view, seatsChanged: true };
 }
 
+/**
+ * A PUT or PATCH of one user; the answer is the user as written (no read after commit). A change
+ * that moves no seat (a profile edit: most of an IdP's PUTs) is written optimistically, without a
+ * transaction: read, compute, then one UPDATE … WHERE version = the version read … RETURNING —
+ * three statements (a no-op: three reads). Every write of a user's SCIM columns bumps its
+ * version, so a concurrent write (or a deletion) makes that UPDATE match nothing, and the change
+ * is redone under the row lock. Seat moves always run locked, through the gate. The utilization
+ * alert check runs only when seats may have changed, never after a profile edit (decision 0019).
+ */
 async function changeUser(
-  ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined,
+  ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined, withGroups: boolean,
   compute: (current: UserView) => UserFields | undefined,
 ): Promise<{ view: UserView; changed: boolean }> {
   if (!isUuid(id)) throw notFoundError('User', id);
-  const result = await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_reactivate', actor: caller.actor, memberId: id },
+  await writableOrg(ctx.db, ctx, caller.orgId);
+  const seen = await users.findUser(ctx.db, caller.orgId, id);
+  if (seen) {
+    checkIfMatch(seen.version, ifMatch);
+    const fields = compute(seen);
+    // A no-op changes nothing, not even lastModified.
+    if (!fields) return { view: withGroups ? (await users.findUser(ctx.db, caller.orgId, id, { withGroups })) ?? seen : seen, changed: false };
+    if (!movesSeats(seen, fields)) {
+      const active = fields.active ?? seen.active;
+      const view = await users.updateUser(ctx.db, caller.orgId, id,
+        { userName: fields.userName, externalId: fields.externalId, active, attributes: fields.attributes },
+        { withGroups, ifVersion: seen.version });
+      if (view) return { view, changed: true };
+    }
+  }
+  return changeUserLocked(ctx, caller, id, ifMatch, withGroups, compute);
+}
+
+/** The same change in one transaction, the user locked: seat moves, and lost races. */
+async function changeUserLocked(
+  ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined, withGroups: boolean,
+  compute: (current: UserView) => UserFields | undefined,
+): Promise<{ view: UserView; changed: boolean }> {
+  const result = await gatedTransaction(ctx, caller.orgId, { subject: id, trigger: 'scim_reactivate', actor: caller.actor, memberId: id },
     async (trx) => {
       const org = await writableOrg(trx, ctx, caller.orgId);
+      // Locked without its groups: the write answers them (RETURNING); only a no-op reads them.
       const current = await users.findUser(trx, caller.orgId, id, { forUpdate: true });
       if (!current) throw await userNotFound(trx, caller.orgId, id);
       checkIfMatch(current.version, ifMatch);
       const fields = compute(current);
-      if (!fields) return false; // a no-op changes nothing, not even lastModified
-      await applyUserChange(trx, org, caller, current, fields);
-      return true;
-    }));
-  if (!result.ok) throw refusalError(result.admission);
-  return { view: await getUser(ctx, caller, id, true), changed: result.value };
+      // A no-op changes nothing, not even lastModified.
+      if (!fields) {
+        const view = withGroups ? await users.findUser(trx, caller.orgId, id, { withGroups }) : current;
+        return { view: view ?? current, changed: false, seatsChanged: false };
+      }
+      return { ...(await applyUserChange(trx, org, caller, current, fields, withGroups)), changed: true };
+    });
+  if (!result.ok) {
+    void afterSeatsChanged(ctx, caller.orgId);
+    throw refusalError(result.admission);
+  }
+  if (result.value.seatsChanged) void afterSeatsChanged(ctx, caller.orgId);
+  return { view: result.value.view, changed: result.value.changed };
 }
 
 const sameUser = (current: UserView, fields: UserFields) =>
@@ -126,16 +185,16 @@ const sameUser = (current: UserView, fields: UserFields) =>
   && (fields.active === undefined || fields.active === current.active) && jsonEqual(current.attributes, fields.attributes);
 
 /** PUT: a full replace of what the client manages; id, created, seat data are never touched. */
-export async function replaceUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string) {
-  return changeUser(ctx, caller, id, ifMatch, (current) => {
+export async function replaceUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string, withGroups = true) {
+  return changeUser(ctx, caller, id, ifMatch, withGroups, (current) => {
     const fields = userFieldsFromBody(body, userPatchDocument(current));
     return sameUser(current, fields) ? undefined : fields;
   });
 }
 
-export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string) {
+export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string, withGroups = true) {
   const operations = normalizePatchRequest('User', body, { dialect });
-  return changeUser(ctx, caller, id, ifMatch, (current) => {
+  return changeUser(ctx, caller, id, ifMatch, withGroups, (current) => {
     const document = userPatchDocument(current);
     const result = applyPatch('User', document, operations, { id: current.id });
     if (!result.changed) return undefined;

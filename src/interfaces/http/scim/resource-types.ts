@@ -20,8 +20,10 @@ export interface ScimResourceHandler {
   get(ctx: ServiceContext, caller: ScimCaller, id: string, withRelated: boolean): Promise<ScimView>;
   list(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, withRelated: boolean): Promise<{ total: number; views: ScimView[]; nextCursor?: string }>;
   create(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<ScimView>;
-  replace(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<unknown>;
-  patch(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string): Promise<unknown>;
+  /** A write answers the resource as written when it has it (`withRelated` as for get), so that
+   *  the route does not read it again; without a view the route reads it. */
+  replace(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string, withRelated?: boolean): Promise<{ view?: ScimView; changed?: boolean }>;
+  patch(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string, withRelated?: boolean): Promise<{ view?: ScimView; changed?: boolean }>;
   remove(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void>;
   render(view: ScimView, baseUrl: string): JsonObject;
 }

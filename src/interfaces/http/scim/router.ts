@@ -13,7 +13,7 @@ import { MAX_PAYLOAD_BYTES, resourceTypes, schemas, serviceProviderConfig } from
 import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
 import { compileFilter, ScimFilterError } from '../../../protocol/scim/filter/index.js';
 import type { RequireBearer } from '../auth.js';
-import { RESOURCE_HANDLERS, type ScimResourceHandler } from './resource-types.js';
+import { RESOURCE_HANDLERS, type ScimResourceHandler, type ScimView } from './resource-types.js';
 import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError } from './respond.js';
 import { bulkRoute } from './bulk.js';
 import { handle } from '../handle.js';
@@ -163,10 +163,10 @@ function mountResource(router: Router, ctx: ServiceContext, config: Config, hand
   const projectionOf = (req: Request) => parseProjection(handler.type, queryText(req, 'attributes'), queryText(req, 'excludedAttributes'));
   const idOf = (req: Request) => String(req.params.id);
 
-  const sendResource = async (req: Request, res: Response, status: number, id: string, extra: Record<string, string> = {}) => {
+  const sendResource = async (req: Request, res: Response, status: number, id: string, written?: ScimView) => {
     const projection = projectionOf(req);
-    const view = await handler.get(ctx, callerOf(res), id, projection.wants(handler.related));
-    sendScim(res, status, projection.apply(handler.render(view, baseUrl(req))), { ETag: etagOf(view.version), ...extra });
+    const view = written ?? await handler.get(ctx, callerOf(res), id, projection.wants(handler.related));
+    sendScim(res, status, projection.apply(handler.render(view, baseUrl(req))), { ETag: etagOf(view.version) });
   };
 
   router.get(base, handle(async (req, res) => {
@@ -203,20 +203,21 @@ function mountResource(router: Router, ctx: ServiceContext, config: Config, hand
   }));
 
   router.put(`${base}/:id`, handle(async (req, res) => {
-    await handler.replace(ctx, callerOf(res), idOf(req), req.body, header(req, 'if-match'));
-    await sendResource(req, res, 200, idOf(req));
+    const { view } = await handler.replace(ctx, callerOf(res), idOf(req), req.body, header(req, 'if-match'), projectionOf(req).wants(handler.related));
+    await sendResource(req, res, 200, idOf(req), view);
   }));
 
   router.patch(`${base}/:id`, handle(async (req, res) => {
-    await handler.patch(ctx, callerOf(res), idOf(req), req.body, dialectOf(req), header(req, 'if-match'));
     const asked = queryText(req, 'attributes') !== undefined || queryText(req, 'excludedAttributes') !== undefined;
-    if (handler.patchAnswersNoContent && !asked) {
-      const view = await handler.get(ctx, callerOf(res), idOf(req), false);
+    const noContent = handler.patchAnswersNoContent && !asked;
+    const written = await handler.patch(ctx, callerOf(res), idOf(req), req.body, dialectOf(req), header(req, 'if-match'), !noContent && projectionOf(req).wants(handler.related));
+    if (noContent) {
+      const view = written.view ?? await handler.get(ctx, callerOf(res), idOf(req), false);
       res.status(204).setHeader('ETag', etagOf(view.version));
       res.end();
       return;
     }
-    await sendResource(req, res, 200, idOf(req));
+    await sendResource(req, res, 200, idOf(req), written.view);
   }));
 
   router.delete(`${base}/:id`, handle(async (req, res) => {

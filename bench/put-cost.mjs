@@ -1,0 +1,195 @@
+// What one request of an Okta sync costs the database and the server (issue 14): for each kind —
+// `GET /Users?filter=userName eq` that misses, the same that hits, PUT of the whole user with a
+// changed profile (Okta's update), PUT that echoes the user unchanged, PUT that deactivates and
+// PUT that reactivates — pg_stat_statements' statements, calls and shared buffers (hit + read) per
+// request, and the server process's CPU per request from /proc (steadier than latency on a shared
+// machine, still noisier than the counts).
+//
+//   node bench/put-cost.mjs [--users 2000] [--requests 300] [--top 8] [--json FILE] [--cpu-prof DIR]
+//
+// The bundled PostgreSQL runs from data/bench-put (wiped at start and at the end), restarted once
+// with shared_preload_libraries=pg_stat_statements (track = all). One organization; its users are
+// created through HTTP (POST, Okta's body); each kind then runs `--requests` times, one client,
+// with a one-second pause before the statistics are read (the work after commit is not awaited).
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const USERS = Number(option('--users', '2000'));
+const REQUESTS = Number(option('--requests', '300'));
+const TOP = Number(option('--top', '8'));
+const JSON_OUT = option('--json', undefined);
+const CPU_PROF = option('--cpu-prof', undefined); // a directory: the server runs with --cpu-prof there
+if (!Number.isInteger(USERS) || !Number.isInteger(REQUESTS) || REQUESTS < 1 || USERS < REQUESTS) throw new Error('--users must be ≥ --requests ≥ 1');
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DATA_DIR = path.join(ROOT, 'data', 'bench-put');
+const TICK_MS = 10;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+const log = (message) => process.stderr.write(`[put-cost] ${message}\n`);
+const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  s.once('error', reject);
+});
+const SCHEMA_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+rmSync(DATA_DIR, { recursive: true, force: true });
+mkdirSync(DATA_DIR, { recursive: true });
+const pgPort = await freePort();
+const httpPort = await freePort();
+Object.assign(process.env, { SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false' });
+
+const { loadConfig } = await import('../dist/src/config.js');
+const { createLogger } = await import('../dist/src/observability/logger.js');
+const { connectDatabase } = await import('../dist/src/server.js');
+const { createOrganization } = await import('../dist/src/services/organizations.js');
+
+const config = await loadConfig();
+const logger = createLogger('warn');
+let connection = await connectDatabase(config, logger);
+await connection.handle.pool.query("alter system set shared_preload_libraries = 'pg_stat_statements'");
+await connection.handle.pool.query("alter system set pg_stat_statements.track = 'all'");
+await connection.close();
+connection = await connectDatabase(config, logger);
+const { pool, db } = connection.handle;
+await pool.query('create extension if not exists pg_stat_statements');
+
+let child;
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`put-cost failed: ${error?.stack ?? error}\n`);
+  try { process.stderr.write(readFileSync(path.join(DATA_DIR, 'server.log'), 'utf8').split('\n').slice(-20).join('\n')); } catch { /* none */ }
+  process.exitCode = 1;
+} finally {
+  if (child && child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); }
+  await connection.close();
+  rmSync(DATA_DIR, { recursive: true, force: true });
+}
+
+/** Okta's user body (as the peers harness's okta-sync sends it). */
+function oktaUser(userName, i, extra = {}) {
+  return {
+    schemas: [SCHEMA_USER], userName,
+    name: { givenName: `Okta${i}`, familyName: `Sync${i % 991}` },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: `Okta${i} Sync${i % 991}`, locale: 'en-US', externalId: `00u${i}`, groups: [], active: true,
+    password: 'placeholder-Okta-1', ...extra,
+  };
+}
+
+async function main() {
+  child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), 'dist/src/main.js'], {
+    cwd: ROOT,
+    env: {
+      ...process.env, DATABASE_URL: '', SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort),
+      PORT: String(httpPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false',
+      SEATGATE_SCIM_RATE_LIMIT_PER_MINUTE: '100000000', SEATGATE_RENEWAL_CHECK_SECONDS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const serverLog = createWriteStream(path.join(DATA_DIR, 'server.log'));
+  child.stdout.pipe(serverLog);
+  child.stderr.pipe(serverLog);
+  const base = `http://127.0.0.1:${httpPort}`;
+  for (let i = 0; ; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
+    try { if ((await request('GET', `${base}/readyz`)).status === 200) break; } catch { /* not yet */ }
+    if (i > 6000) throw new Error('the server did not become ready in 60 s');
+    await sleep(10);
+  }
+
+  const ctx = { db, plans: config.plans, now: () => new Date() };
+  const org = await createOrganization(ctx, {
+    name: 'PUT cost', plan: 'enterprise', seats: { enterprise: 2 * USERS + 10 },
+    prices: { enterprise: 4000 }, ownerEmail: 'owner@bench.example', billingMode: 'sales_assisted',
+  });
+  const auth = { Authorization: `Bearer ${org.scimToken}` };
+  const scim = `${base}/scim/v2`;
+  const call = async (method, url, body, expect) => {
+    const response = await request(method, url, body, auth);
+    if (response.status !== expect) throw new Error(`${method} ${url.replace(base, '')} answered ${response.status}, expected ${expect}: ${response.text.slice(0, 300)}`);
+    return response;
+  };
+  const users = [];
+  for (let i = 0; i < USERS; i += 1) {
+    const userName = `okta${i}@put.example`;
+    const response = await call('POST', `${scim}/Users`, oktaUser(userName, i), 201);
+    users.push({ i, userName, id: JSON.parse(response.text).id });
+  }
+  log(`${USERS} users created through HTTP`);
+  const eq = (userName) => `${scim}/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&startIndex=1&count=100`;
+  const kinds = [
+    { name: 'GET userName eq (miss)', run: (u) => call('GET', eq(`absent-${u.userName}`), undefined, 200) },
+    { name: 'GET userName eq (hit)', run: (u) => call('GET', eq(u.userName), undefined, 200) },
+    { name: 'PUT, profile changed (Okta update)', run: (u) => call('PUT', `${scim}/Users/${u.id}`, oktaUser(u.userName, u.i, { id: u.id, name: { givenName: `Okta${u.i}`, familyName: `Renamed${u.i}` }, title: 'Staff' }), 200) },
+    { name: 'PUT, unchanged (echo)', run: (u) => call('PUT', `${scim}/Users/${u.id}`, oktaUser(u.userName, u.i, { id: u.id, name: { givenName: `Okta${u.i}`, familyName: `Renamed${u.i}` }, title: 'Staff' }), 200) },
+    { name: 'PUT, active false (deactivate)', run: (u) => call('PUT', `${scim}/Users/${u.id}`, oktaUser(u.userName, u.i, { id: u.id, active: false, title: 'Staff' }), 200) },
+    { name: 'PUT, active true (reactivate)', run: (u) => call('PUT', `${scim}/Users/${u.id}`, oktaUser(u.userName, u.i, { id: u.id, active: true, title: 'Staff' }), 200) },
+  ];
+  // Warm-up: every kind on users outside the measured ones (plans and token cached).
+  for (const kind of kinds) for (const u of users.slice(USERS - 10)) await kind.run(u);
+  const results = [];
+  for (const kind of kinds) {
+    await sleep(500);
+    await pool.query('select pg_stat_statements_reset()');
+    const cpu0 = serverCpu();
+    for (const u of users.slice(0, REQUESTS)) await kind.run(u);
+    const cpuMs = (serverCpu() - cpu0) / REQUESTS;
+    await sleep(1000);
+    const rows = (await pool.query(`
+      select query, calls::int, rows::int, (shared_blks_hit + shared_blks_read)::int as blks
+        from pg_stat_statements
+       where dbid = (select oid from pg_database where datname = current_database())
+         and query not like '%pg_stat_statements%'
+       order by calls desc, shared_blks_hit + shared_blks_read desc`)).rows;
+    const calls = rows.reduce((sum, r) => sum + r.calls, 0) / REQUESTS;
+    const blks = rows.reduce((sum, r) => sum + r.blks, 0) / REQUESTS;
+    results.push({ kind: kind.name, statements: calls, buffers: blks, serverCpuMs: cpuMs, top: rows.slice(0, TOP).map((r) => ({
+      query: r.query.replace(/\s+/g, ' ').slice(0, 140), calls: r.calls / REQUESTS, buffers: r.blks / REQUESTS,
+    })) });
+    log(`${kind.name}: ${calls.toFixed(2)} statements, ${blks.toFixed(1)} buffers, server CPU ${cpuMs.toFixed(2)} ms per request`);
+  }
+  const lines = ['', `## Per request of an Okta sync: ${REQUESTS} each, 1 client, ${USERS} users`, '',
+    '| request | statements | shared buffers | server CPU ms |', '|---|--:|--:|--:|'];
+  for (const r of results) lines.push(`| ${r.kind} | ${r.statements.toFixed(2)} | ${r.buffers.toFixed(1)} | ${r.serverCpuMs.toFixed(2)} |`);
+  for (const r of results) {
+    lines.push('', `### ${r.kind}`, '', '| statement | calls/req | buffers/req |', '|---|--:|--:|');
+    for (const s of r.top) lines.push(`| \`${s.query.replace(/\|/g, '\\|')}\` | ${s.calls.toFixed(2)} | ${s.buffers.toFixed(1)} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
+}
+
+function serverCpu() {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+function request(method, url, body, headers = {}) {
+  const target = new URL(url);
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      agent, method, hostname: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`,
+      headers: { Accept: 'application/scim+json', ...headers, ...(payload ? { 'Content-Type': 'application/scim+json', 'Content-Length': payload.length } : {}) },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
