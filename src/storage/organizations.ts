@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { OrgSettings } from '../domain/organization.js';
 
@@ -45,6 +46,14 @@ export async function insertAllocations(db: Db, orgId: string, rows: Omit<SeatAl
 
 export async function findOrganization(db: Db, orgId: string) {
   return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+/** The organization and, in the same query, its seat types with a free seat (unlocked read). */
+export async function findOrganizationWithFreeSeatTypes(db: Db, orgId: string) {
+  return db.selectFrom('organizations').selectAll('organizations')
+    .select((eb) => eb.selectFrom('seat_allocations as a').select(sql<string[]>`coalesce(array_agg(a.seat_type), '{}')`.as('types'))
+      .where('a.org_id', '=', orgId).where(sql<boolean>`a.assigned < a.allocated`).as('free_seat_types'))
+    .where('organizations.id', '=', orgId).executeTakeFirst();
 }
 
 export async function listOrganizations(db: Db) {

@@ -4,13 +4,16 @@
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/organization.js';
 import type { Db } from '../../storage/database.js';
-import { insertMember } from '../../storage/members.js';
+import { insertMember, insertMemberRecorded } from '../../storage/members.js';
+import type { UserRow } from '../../storage/scim-users.js';
 import { takeTombstones } from '../../storage/access.js';
 import { recordAudit } from '../../storage/audit.js';
 import { writeMemberSeat } from '../../storage/seats.js';
 import { inTransaction } from '../../storage/transactions.js';
 import type { Actor } from '../../storage/audit.js';
-import { admit, admitNewMember, loadGateOrg, planNewMemberSeat, recordRefusal, type Admission, type GateTrigger } from './seat-gate.js';
+import {
+  admit, admitNewMember, loadGateOrg, newMemberAudit, planNewMemberSeat, recordRefusal, type Admission, type GateOrg, type GateTrigger,
+} from './seat-gate.js';
 import type { ServiceContext } from '../context.js';
 
 export type Refusal = Extract<Admission, { outcome: 'refused' }>;
@@ -70,7 +73,8 @@ export type CreateMemberResult =
  */
 export async function insertMemberThroughGate(
   trx: Db, ctx: ServiceContext, orgId: string, input: NewMemberInput, trigger: GateTrigger, actor: Actor,
-): Promise<{ memberId: string; admission: Admission | null; heldAfterRemoval?: boolean }> {
+  options: { /** The organization, already read in this transaction (with its free seat types). */ org?: GateOrg } = {},
+): Promise<{ memberId: string; admission: Admission | null; heldAfterRemoval?: boolean; /** The member as committed, when nothing rewrote it. */ user?: UserRow }> {
   const removed = input.source === 'admin' ? [] : await takeTombstones(trx, orgId, input.userName, input.externalId);
   if (removed.length > 0) {
     const memberId = await insertMember(trx, {
@@ -90,18 +94,19 @@ export async function insertMemberThroughGate(
     });
     return { memberId, admission: null, heldAfterRemoval: true };
   }
-  const org = input.active ? await loadGateOrg(trx, ctx, orgId) : undefined;
+  const org = input.active ? options.org ?? await loadGateOrg(trx, ctx, orgId) : undefined;
   const plan = org && !input.idpGroupIds?.length ? await planNewMemberSeat(trx, org, input.attributes, trigger, actor) : undefined;
   if (org && plan) {
-    // Written once, with the seat the gate then reserves (seat-gate.ts, planNewMemberSeat).
-    const memberId = await insertMember(trx, {
+    // Written once, with the seat the gate then reserves and its audit event (seat-gate.ts,
+    // planNewMemberSeat); the reservation is the transaction's last statement (admitNewMember).
+    const { user, auditId } = await insertMemberRecorded(trx, {
       orgId, userName: input.userName, externalId: input.externalId, active: true, role: input.role ?? 'member',
       seatState: 'assigned', seatType: plan.hint.seatType, seatReason: plan.seatReason,
       source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
-    });
-    const admission = await admitNewMember(trx, org, memberId, plan, trigger, actor);
+    }, newMemberAudit(plan, trigger, actor));
+    const admission = await admitNewMember(trx, org, user.id, auditId, plan, trigger, actor);
     if (admission.outcome === 'refused') throw new SeatRefused(admission);
-    return { memberId, admission };
+    return { memberId: user.id, admission, ...(admission.outcome === 'assigned' && admission.usage ? { user } : {}) };
   }
   const memberId = await insertMember(trx, {
     orgId, userName: input.userName, externalId: input.externalId, active: input.active, role: input.role ?? 'member',

@@ -15,12 +15,13 @@ import { orgHasEnded, orgSettingsSchema, type OrgSettings } from '../../domain/o
 import { toIsoDate } from '../../domain/dates.js';
 import type { PlanCatalog } from '../../domain/plans.js';
 import type { Db } from '../../storage/database.js';
-import { findOrganization } from '../../storage/organizations.js';
+import { findOrganization, findOrganizationWithFreeSeatTypes } from '../../storage/organizations.js';
 import {
   freeSeatTypes, lockAllocations, lockMember, mappingMatchesForMember, nextPendingMembers,
-  releaseSeat, reserveSeat, writeMemberSeat, type LockedMember,
+  releaseSeat, reserveSeat, reserveSeatCounted, writeMemberSeat, type LockedMember,
 } from '../../storage/seats.js';
-import { recordAudit, type Actor } from '../../storage/audit.js';
+import { recordAudit, type Actor, type AuditEvent } from '../../storage/audit.js';
+import { deleteAuditEvent } from '../../storage/members.js';
 import { countSeatRefusal } from '../../observability/metrics.js';
 import { applyMappedRole } from '../access/mapped-role.js';
 
@@ -35,17 +36,23 @@ export interface GateOrg {
   seatTypes: readonly string[];
   settings: OrgSettings;
   active: boolean;
+  /** Seat types with a free seat when the organization was read (unlocked; only a hint). */
+  freeSeatTypes?: readonly string[];
 }
 
 /** What a member was given, or why not. A "no" is a value, not an exception. */
 export type Admission =
-  | { outcome: 'assigned'; seatType: string; reason: SeatReasonKind }
+  | { outcome: 'assigned'; seatType: string; reason: SeatReasonKind; /** The type's counters right after, when known. */ usage?: { assigned: number; allocated: number } }
   | { outcome: 'pending'; wanted: string[] }
   | { outcome: 'refused'; cause: 'no_seat_available'; exhausted: string[]; message: string }
   | { outcome: 'refused'; cause: 'org_inactive'; message: string };
 
-export async function loadGateOrg(db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string): Promise<GateOrg> {
-  const org = await findOrganization(db, orgId);
+export async function loadGateOrg(
+  db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string, options: { withFreeSeatTypes?: boolean } = {},
+): Promise<GateOrg> {
+  // A create reads its hint's free seat types with the organization: one round trip, not two.
+  const org: (Awaited<ReturnType<typeof findOrganization>> & { free_seat_types?: string[] }) | undefined = options.withFreeSeatTypes
+    ? await findOrganizationWithFreeSeatTypes(db, orgId) : await findOrganization(db, orgId);
   if (!org) throw notFound(`no organization ${orgId}`);
   const ended = orgHasEnded({
     status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
@@ -56,6 +63,7 @@ export async function loadGateOrg(db: Db, ctx: { plans: PlanCatalog; now(): Date
     seatTypes: ctx.plans.get(org.plan).seatTypes,
     settings: orgSettingsSchema.parse(org.settings),
     active: !ended,
+    ...(org.free_seat_types ? { freeSeatTypes: org.free_seat_types } : {}),
   };
 }
 
@@ -162,28 +170,41 @@ export async function planNewMemberSeat(
   }
   const target = targetFor(org.seatTypes, matches);
   const candidates = candidatesFor(org.seatTypes, target);
-  const free = new Set(await freeSeatTypes(db, org.id));
+  const free = new Set(org.freeSeatTypes ?? await freeSeatTypes(db, org.id));
   const hint = candidates.find((c) => free.has(c.seatType));
   return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor) } : undefined;
 }
 
+/** The audit event of a create that wins its hint, written with the member (storage insertMemberRecorded). */
+export function newMemberAudit(plan: NewMemberPlan, trigger: GateTrigger, actor: Actor): Omit<AuditEvent, 'subjectType' | 'subjectId'> {
+  return {
+    actor, action: 'seat.assigned',
+    before: { seatState: 'pending' }, after: { seatState: 'assigned', seatType: plan.hint.seatType },
+    reason: { kind: plan.hint.reason, trigger, ...(plan.target.kind === 'mapped' ? { mappingIds: plan.target.mappingIds } : {}) },
+  };
+}
+
 /**
- * The gate for a member just inserted `assigned` to `plan.hint` (in this transaction, so no one
- * else sees it yet): the member row is written before the allocation rows are locked, as
- * everywhere. When the hint was stale the member is rewritten, or goes back to pending and
- * through `admit` (queued or refused).
+ * The gate for a member just inserted `assigned` to `plan.hint` with its audit event `auditId`
+ * (in this transaction, so no one else sees either yet): the member row is written before the
+ * allocation row is locked, as everywhere. The reservation of the hint is the caller's last
+ * statement before commit, so the allocation row — shared by every create of the organization
+ * and seat type — is locked for the commit alone (decision 0015). When the hint was stale, the
+ * audit event is taken back and the member is rewritten, or goes back to pending and through
+ * `admit` (queued or refused), as before.
  */
 export async function admitNewMember(
-  db: Db, org: GateOrg, memberId: string, plan: NewMemberPlan, trigger: GateTrigger, actor: Actor,
+  db: Db, org: GateOrg, memberId: string, auditId: string, plan: NewMemberPlan, trigger: GateTrigger, actor: Actor,
 ): Promise<Admission> {
+  const usage = await reserveSeatCounted(db, org.id, plan.hint.seatType);
+  if (usage) return { outcome: 'assigned', seatType: plan.hint.seatType, reason: plan.hint.reason, usage };
+  await deleteAuditEvent(db, org.id, auditId);
   const won = await tryCandidates(db, org.id, plan.candidates);
   if (!won) {
     await writeMemberSeat(db, org.id, memberId, { seatState: 'pending', seatType: null, reason: { kind: 'new' } });
     return admit(db, org, memberId, trigger, actor);
   }
-  if (won.seatType !== plan.hint.seatType) {
-    await writeMemberSeat(db, org.id, memberId, { seatState: 'assigned', seatType: won.seatType, reason: reasonOf(won, plan.target, trigger, actor) });
-  }
+  await writeMemberSeat(db, org.id, memberId, { seatState: 'assigned', seatType: won.seatType, reason: reasonOf(won, plan.target, trigger, actor) });
   await recordAudit(db, org.id, {
     actor, action: 'seat.assigned', subjectType: 'member', subjectId: memberId,
     before: { seatState: 'pending' }, after: { seatState: 'assigned', seatType: won.seatType },
