@@ -48,10 +48,13 @@ export async function insertMember(db: Db, member: NewMember): Promise<string> {
 
 /**
  * Inserts a member and its audit event (subject: the new member) in one statement, one round
- * trip; returns the member's SCIM columns (as `findUser` reads them) and the audit row's id, so
+ * trip — with `seatAtCommit`, also the reservation the commit takes (migration 0015); returns the member's SCIM columns (as `findUser` reads them) and the audit row's id, so
  * that a create needs no read after its commit and can take the audit row back.
  */
-export async function insertMemberRecorded(db: Db, member: NewMember, audit: Omit<AuditEvent, 'subjectType' | 'subjectId'>) {
+export async function insertMemberRecorded(
+  db: Db, member: NewMember, audit: Omit<AuditEvent, 'subjectType' | 'subjectId'>,
+  options: { /** Take the member's seat at commit (migration 0015), in this same statement. */ seatAtCommit?: boolean } = {},
+) {
   const values = auditValues(member.orgId, { ...audit, subjectType: 'member' });
   try {
     const row = await db
@@ -64,6 +67,9 @@ export async function insertMemberRecorded(db: Db, member: NewMember, audit: Omi
           sql`${values.after}::jsonb`.as('after'), sql`${values.reason}::jsonb`.as('reason'),
         ]))
         .returning('id'))
+      .with('r', (qb) => qb.insertInto('seat_reservations').columns(['member_id', 'org_id', 'seat_type'])
+        .expression((eb) => eb.selectFrom('m').select([sql<string>`m.id`.as('member_id'), sql<string>`${member.orgId}::uuid`.as('org_id'), sql<string>`m.seat_type`.as('seat_type')])
+          .where(sql<boolean>`${options.seatAtCommit === true}::boolean and m.seat_type is not null`)))
       .selectFrom('m').selectAll('m').select((eb) => eb.selectFrom('a').select('a.id').as('audit_id'))
       .executeTakeFirstOrThrow();
     const { audit_id: auditId, ...user } = row as typeof row & { audit_id: string };

@@ -48,11 +48,13 @@ export async function findOrganization(db: Db, orgId: string) {
   return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
 }
 
-/** The organization and, in the same query, its seat types with a free seat (unlocked read). */
-export async function findOrganizationWithFreeSeatTypes(db: Db, orgId: string) {
+/** The organization and, in the same query, its seat counters (an unlocked read). */
+export async function findOrganizationWithSeats(db: Db, orgId: string) {
   return db.selectFrom('organizations').selectAll('organizations')
-    .select((eb) => eb.selectFrom('seat_allocations as a').select(sql<string[]>`coalesce(array_agg(a.seat_type), '{}')`.as('types'))
-      .where('a.org_id', '=', orgId).where(sql<boolean>`a.assigned < a.allocated`).as('free_seat_types'))
+    .select((eb) => eb.selectFrom('seat_allocations as a')
+      .select(sql<Array<{ seatType: string; assigned: number; allocated: number }>>`coalesce(json_agg(json_build_object(
+        'seatType', a.seat_type, 'assigned', a.assigned, 'allocated', a.allocated)), '[]')`.as('seats'))
+      .where('a.org_id', '=', orgId).as('seats'))
     .where('organizations.id', '=', orgId).executeTakeFirst();
 }
 

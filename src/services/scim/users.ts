@@ -65,17 +65,19 @@ export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: 
   const fields = userFieldsFromBody(body);
   let threshold = 0;
   const result = await gatedTransaction(ctx, caller.orgId, { subject: fields.userName, trigger: 'scim_create', actor: caller.actor },
-    async (trx) => {
-      const org = await writableOrg(trx, ctx, caller.orgId, { withFreeSeatTypes: true });
+    async (trx, run) => {
+      const org = await writableOrg(trx, ctx, caller.orgId, { withSeats: true });
       threshold = org.settings.utilizationAlertThreshold;
       return insertMemberThroughGate(trx, ctx, caller.orgId, {
         userName: fields.userName, externalId: fields.externalId, active: fields.active ?? true,
         attributes: fields.attributes, source: 'scim',
-      }, 'scim_create', caller.actor, { org });
+      }, 'scim_create', caller.actor, { org, seatAtCommit: run.seatAtCommit });
     });
   // The alert check after commit (monitoring.ts), unless the create left its seat type below
   // the threshold: a create only raises one type's use, so it cannot cross upward then, and
-  // re-arming belongs to the change that lowered the use.
+  // re-arming belongs to the change that lowered the use. A seat taken at commit knows its type's
+  // use as read plus one, a lower bound: a crossing made by creates committing at once is then
+  // alerted by the next create of the type, or by the periodic sweep (sweepSeatAlerts).
   const usage = result.ok && result.value.admission?.outcome === 'assigned' ? result.value.admission.usage : undefined;
   if (!usage || isAlerting(usage.assigned, usage.allocated, threshold)) void afterSeatsChanged(ctx, caller.orgId);
   if (!result.ok) throw refusalError(result.admission);

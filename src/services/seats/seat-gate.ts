@@ -15,7 +15,7 @@ import { orgHasEnded, orgSettingsSchema, type OrgSettings } from '../../domain/o
 import { toIsoDate } from '../../domain/dates.js';
 import type { PlanCatalog } from '../../domain/plans.js';
 import type { Db } from '../../storage/database.js';
-import { findOrganization, findOrganizationWithFreeSeatTypes } from '../../storage/organizations.js';
+import { findOrganization, findOrganizationWithSeats } from '../../storage/organizations.js';
 import {
   freeSeatTypes, lockAllocations, lockMember, mappingMatchesForMember, nextPendingMembers,
   releaseSeat, reserveSeat, reserveSeatCounted, writeMemberSeat, type LockedMember,
@@ -36,23 +36,29 @@ export interface GateOrg {
   seatTypes: readonly string[];
   settings: OrgSettings;
   active: boolean;
-  /** Seat types with a free seat when the organization was read (unlocked; only a hint). */
-  freeSeatTypes?: readonly string[];
+  /** Seat counters when the organization was read (unlocked: a hint, never a decision). */
+  seats?: ReadonlyArray<{ seatType: string; assigned: number; allocated: number }>;
 }
 
 /** What a member was given, or why not. A "no" is a value, not an exception. */
 export type Admission =
-  | { outcome: 'assigned'; seatType: string; reason: SeatReasonKind; /** The type's counters right after, when known. */ usage?: { assigned: number; allocated: number } }
+  | {
+    outcome: 'assigned'; seatType: string; reason: SeatReasonKind;
+    /** The type's counters right after (a lower bound for `assigned` when taken at commit), when known. */
+    usage?: { assigned: number; allocated: number };
+    /** Taken by the commit (migration 0015): a stale hint fails the commit with SQLSTATE SG001. */
+    atCommit?: true;
+  }
   | { outcome: 'pending'; wanted: string[] }
   | { outcome: 'refused'; cause: 'no_seat_available'; exhausted: string[]; message: string }
   | { outcome: 'refused'; cause: 'org_inactive'; message: string };
 
 export async function loadGateOrg(
-  db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string, options: { withFreeSeatTypes?: boolean } = {},
+  db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string, options: { withSeats?: boolean } = {},
 ): Promise<GateOrg> {
-  // A create reads its hint's free seat types with the organization: one round trip, not two.
-  const org: (Awaited<ReturnType<typeof findOrganization>> & { free_seat_types?: string[] }) | undefined = options.withFreeSeatTypes
-    ? await findOrganizationWithFreeSeatTypes(db, orgId) : await findOrganization(db, orgId);
+  // A create reads its hint's seat counters with the organization: one round trip, not two.
+  const org: (Awaited<ReturnType<typeof findOrganization>> & { seats?: GateOrg['seats'] }) | undefined = options.withSeats
+    ? await findOrganizationWithSeats(db, orgId) : await findOrganization(db, orgId);
   if (!org) throw notFound(`no organization ${orgId}`);
   const ended = orgHasEnded({
     status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
@@ -63,7 +69,7 @@ export async function loadGateOrg(
     seatTypes: ctx.plans.get(org.plan).seatTypes,
     settings: orgSettingsSchema.parse(org.settings),
     active: !ended,
-    ...(org.free_seat_types ? { freeSeatTypes: org.free_seat_types } : {}),
+    ...(org.seats ? { seats: org.seats } : {}),
   };
 }
 
@@ -170,7 +176,7 @@ export async function planNewMemberSeat(
   }
   const target = targetFor(org.seatTypes, matches);
   const candidates = candidatesFor(org.seatTypes, target);
-  const free = new Set(org.freeSeatTypes ?? await freeSeatTypes(db, org.id));
+  const free = new Set(org.seats ? org.seats.filter((s) => s.assigned < s.allocated).map((s) => s.seatType) : await freeSeatTypes(db, org.id));
   const hint = candidates.find((c) => free.has(c.seatType));
   return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor) } : undefined;
 }
@@ -187,15 +193,26 @@ export function newMemberAudit(plan: NewMemberPlan, trigger: GateTrigger, actor:
 /**
  * The gate for a member just inserted `assigned` to `plan.hint` with its audit event `auditId`
  * (in this transaction, so no one else sees either yet): the member row is written before the
- * allocation row is locked, as everywhere. The reservation of the hint is the caller's last
- * statement before commit, so the allocation row — shared by every create of the organization
- * and seat type — is locked for the commit alone (decision 0015). When the hint was stale, the
- * audit event is taken back and the member is rewritten, or goes back to pending and through
- * `admit` (queued or refused), as before.
+ * allocation row is locked, as everywhere. The allocation row is shared by every create of the
+ * organization and seat type, so it is locked as late as possible (decision 0015): with
+ * `seatAtCommit` the member was inserted with a reservation that the commit itself takes
+ * (migration 0015; a stale hint fails the commit and the caller runs the create again without);
+ * otherwise the reservation is the caller's last statement before commit. When the hint was
+ * stale, the audit event is taken back and the member is rewritten, or goes back to pending and
+ * through `admit` (queued or refused), as before.
  */
 export async function admitNewMember(
   db: Db, org: GateOrg, memberId: string, auditId: string, plan: NewMemberPlan, trigger: GateTrigger, actor: Actor,
+  seatAtCommit = false,
 ): Promise<Admission> {
+  if (seatAtCommit) {
+    // The counters as read, plus this seat: at least what the commit leaves.
+    const read = org.seats?.find((s) => s.seatType === plan.hint.seatType);
+    return {
+      outcome: 'assigned', seatType: plan.hint.seatType, reason: plan.hint.reason, atCommit: true,
+      ...(read ? { usage: { assigned: read.assigned + 1, allocated: read.allocated } } : {}),
+    };
+  }
   const usage = await reserveSeatCounted(db, org.id, plan.hint.seatType);
   if (usage) return { outcome: 'assigned', seatType: plan.hint.seatType, reason: plan.hint.reason, usage };
   await deleteAuditEvent(db, org.id, auditId);
