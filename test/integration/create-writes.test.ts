@@ -54,12 +54,22 @@ describe('a create through the seat gate', () => {
   });
 });
 
-/** What each statement of a transaction is: its kind and, for an UPDATE, its table. */
+/**
+ * What each statement a transaction ran is: its kind and, for an UPDATE, its table. Only
+ * statements that returned a result count (a query used inside another is transformed too).
+ */
 function statementLog(): { plugin: KyselyPlugin; seen: string[] } {
   const seen: string[] = [];
+  const built = new Map<unknown, string>();
   const describe = (node: RootOperationNode) => (node.kind === 'UpdateQueryNode'
     ? `update ${(node.table as unknown as { table: { identifier: { name: string } } }).table.identifier.name}` : node.kind);
-  return { seen, plugin: { transformQuery: ({ node }) => { seen.push(describe(node)); return node; }, transformResult: async ({ result }) => result } };
+  return {
+    seen,
+    plugin: {
+      transformQuery: ({ node, queryId }) => { built.set(queryId, describe(node)); return node; },
+      transformResult: async ({ result, queryId }) => { seen.push(built.get(queryId) ?? '?'); return result; },
+    },
+  };
 }
 
 // Decision 0015: every create of an organization's seat type updates the same allocation row and
@@ -72,22 +82,23 @@ describe('the reservation of a create', () => {
   const reservations = async () => Number((await sql<{ n: string }>`select count(*) as n from seat_reservations`.execute(ctx.db)).rows[0]!.n);
 
   it('is taken by the commit: no statement holds the allocation row, the audit event is written with the member', async () => {
-    const org = await newOrganization(ctx, { seats: { premium: 5, standard: 5 } });
+    const org = await newOrganization(ctx, { seats: { premium: 100, standard: 5 } });
     const log = statementLog();
     let during: Record<string, { assigned: number }> = {};
     const result = await inTransaction(ctx.db, async (plain) => {
       const trx = plain.withPlugin(log.plugin);
-      const gateOrg = await loadGateOrg(trx, ctx, org.orgId, { withSeats: true });
+      const gateOrg = await loadGateOrg(trx, ctx, org.orgId, { withSeats: true, takeTombstones: { userName: 'at-commit@example.test', externalId: null } });
+      expect(gateOrg.takenTombstones).toEqual([]);
       const created = await insertMemberThroughGate(trx, ctx, org.orgId, newUser('at-commit@example.test'), 'scim_create', scimActor, { org: gateOrg, seatAtCommit: true });
       during = await seats(ctx, org.orgId); // another connection: the seat is not taken yet
       return created;
     });
-    // organization with its seats, tombstones, member + audit + reservation: three round trips.
-    expect(log.seen).toEqual(['SelectQueryNode', 'DeleteQueryNode', 'SelectQueryNode']);
+    // organization with its seats and tombstones taken, then member + audit + reservation: two round trips.
+    expect(log.seen).toEqual(['SelectQueryNode', 'SelectQueryNode']);
     expect(during).toMatchObject({ premium: { assigned: 1 } });
     expect(await seats(ctx, org.orgId)).toMatchObject({ premium: { assigned: 2 } });
     expect(await reservations()).toBe(0);
-    expect(result.admission).toMatchObject({ outcome: 'assigned', seatType: 'premium', atCommit: true, usage: { assigned: 2, allocated: 5 } });
+    expect(result.admission).toMatchObject({ outcome: 'assigned', seatType: 'premium', atCommit: true, usage: { assigned: 2, allocated: 100 } });
     expect(result.user).toMatchObject({ id: result.memberId, user_name: 'at-commit@example.test', seat_state: 'assigned', seat_type: 'premium' });
     const audit = await ctx.db.selectFrom('audit_events').select(['action', 'subject_type', 'after', 'reason'])
       .where('org_id', '=', org.orgId).where('subject_id', '=', result.memberId).execute();
@@ -96,22 +107,23 @@ describe('the reservation of a create', () => {
     await expectCounterConsistent(ctx, org.orgId);
   });
 
-  it('is otherwise the last statement of the transaction', async () => {
+  it('is otherwise — near the allocation, or in the run again — the last statement of the transaction', async () => {
     const org = await newOrganization(ctx, { seats: { premium: 5, standard: 5 } });
     const log = statementLog();
     const result = await inTransaction(ctx.db, async (plain) => {
       const trx = plain.withPlugin(log.plugin);
       const gateOrg = await loadGateOrg(trx, ctx, org.orgId, { withSeats: true });
-      return insertMemberThroughGate(trx, ctx, org.orgId, newUser('last@example.test'), 'scim_create', scimActor, { org: gateOrg });
+      // 4 free premium seats: fewer than AT_COMMIT_MIN_FREE, so not at commit even when allowed.
+      return insertMemberThroughGate(trx, ctx, org.orgId, newUser('last@example.test'), 'scim_create', scimActor, { org: gateOrg, seatAtCommit: true });
     });
     expect(result.admission).toMatchObject({ outcome: 'assigned', seatType: 'premium', usage: { assigned: 2, allocated: 5 } });
     expect(log.seen).toEqual(['SelectQueryNode', 'DeleteQueryNode', 'SelectQueryNode', 'update seat_allocations']);
     await expectCounterConsistent(ctx, org.orgId);
   });
 
-  // premium is full (the owner holds the one seat), but the hint read says it is free.
+  // premium is full (the owner holds the one seat), but the hint read says it has room.
   const staleOrg = async (trx: Db, orgId: string) => ({ ...(await loadGateOrg(trx, ctx, orgId)), seats: [
-    { seatType: 'premium', assigned: 0, allocated: 1 }, { seatType: 'standard', assigned: 0, allocated: 2 }] });
+    { seatType: 'premium', assigned: 0, allocated: 1000 }, { seatType: 'standard', assigned: 0, allocated: 2 }] });
 
   it('fails the commit, writing nothing, when the seat was taken meanwhile; the gated create then runs the old way', async () => {
     const org = await newOrganization(ctx, { seats: { premium: 1, standard: 2 } });

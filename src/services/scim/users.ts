@@ -66,7 +66,7 @@ export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: 
   let threshold = 0;
   const result = await gatedTransaction(ctx, caller.orgId, { subject: fields.userName, trigger: 'scim_create', actor: caller.actor },
     async (trx, run) => {
-      const org = await writableOrg(trx, ctx, caller.orgId, { withSeats: true });
+      const org = await writableOrg(trx, ctx, caller.orgId, { withSeats: true, takeTombstones: { userName: fields.userName, externalId: fields.externalId } });
       threshold = org.settings.utilizationAlertThreshold;
       return insertMemberThroughGate(trx, ctx, caller.orgId, {
         userName: fields.userName, externalId: fields.externalId, active: fields.active ?? true,

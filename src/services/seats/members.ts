@@ -97,7 +97,8 @@ export async function insertMemberThroughGate(
     /** Take the seat at commit (only under gatedTransaction, which runs the create again if it fails). */ seatAtCommit?: boolean;
   } = {},
 ): Promise<{ memberId: string; admission: Admission | null; heldAfterRemoval?: boolean; /** The member as committed, when nothing rewrote it. */ user?: UserRow }> {
-  const removed = input.source === 'admin' ? [] : await takeTombstones(trx, orgId, input.userName, input.externalId);
+  const removed = input.source === 'admin' ? []
+    : options.org?.takenTombstones?.map((memberId) => ({ member_id: memberId })) ?? await takeTombstones(trx, orgId, input.userName, input.externalId);
   if (removed.length > 0) {
     const memberId = await insertMember(trx, {
       orgId, userName: input.userName, externalId: input.externalId, role: input.role ?? 'member',
@@ -121,12 +122,13 @@ export async function insertMemberThroughGate(
   if (org && plan) {
     // Written once, with the seat the gate then reserves and its audit event (seat-gate.ts,
     // planNewMemberSeat); the reservation is the transaction's last statement (admitNewMember).
+    const seatAtCommit = options.seatAtCommit === true && plan.roomy;
     const { user, auditId } = await insertMemberRecorded(trx, {
       orgId, userName: input.userName, externalId: input.externalId, active: true, role: input.role ?? 'member',
       seatState: 'assigned', seatType: plan.hint.seatType, seatReason: plan.seatReason,
       source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
-    }, newMemberAudit(plan, trigger, actor), { seatAtCommit: options.seatAtCommit === true });
-    const admission = await admitNewMember(trx, org, user.id, auditId, plan, trigger, actor, options.seatAtCommit === true);
+    }, newMemberAudit(plan, trigger, actor), { seatAtCommit });
+    const admission = await admitNewMember(trx, org, user.id, auditId, plan, trigger, actor, seatAtCommit);
     if (admission.outcome === 'refused') throw new SeatRefused(admission);
     return { memberId: user.id, admission, ...(admission.outcome === 'assigned' && admission.usage ? { user } : {}) };
   }

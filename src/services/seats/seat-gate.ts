@@ -38,6 +38,8 @@ export interface GateOrg {
   active: boolean;
   /** Seat counters when the organization was read (unlocked: a hint, never a decision). */
   seats?: ReadonlyArray<{ seatType: string; assigned: number; allocated: number }>;
+  /** For a create: the removed members whose tombstones it took in the same read (services/access/removal.ts). */
+  takenTombstones?: readonly string[];
 }
 
 /** What a member was given, or why not. A "no" is a value, not an exception. */
@@ -54,11 +56,12 @@ export type Admission =
   | { outcome: 'refused'; cause: 'org_inactive'; message: string };
 
 export async function loadGateOrg(
-  db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string, options: { withSeats?: boolean } = {},
+  db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string,
+  options: { withSeats?: boolean; takeTombstones?: { userName: string; externalId: string | null } } = {},
 ): Promise<GateOrg> {
-  // A create reads its hint's seat counters with the organization: one round trip, not two.
-  const org: (Awaited<ReturnType<typeof findOrganization>> & { seats?: GateOrg['seats'] }) | undefined = options.withSeats
-    ? await findOrganizationWithSeats(db, orgId) : await findOrganization(db, orgId);
+  // A create reads its hint's seat counters and takes its tombstones with the organization: one round trip, not three.
+  const org: (Awaited<ReturnType<typeof findOrganization>> & { seats?: GateOrg['seats']; tombstones?: string[] }) | undefined = options.withSeats
+    ? await findOrganizationWithSeats(db, orgId, options.takeTombstones) : await findOrganization(db, orgId);
   if (!org) throw notFound(`no organization ${orgId}`);
   const ended = orgHasEnded({
     status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
@@ -70,6 +73,7 @@ export async function loadGateOrg(
     settings: orgSettingsSchema.parse(org.settings),
     active: !ended,
     ...(org.seats ? { seats: org.seats } : {}),
+    ...(org.tombstones ? { takenTombstones: org.tombstones } : {}),
   };
 }
 
@@ -163,7 +167,17 @@ export async function admit(
  * the first candidate with a free seat by an unlocked read; `admitNewMember` then reserves
  * through the same guarded UPDATEs as `admit`, so a stale hint costs only the old update.
  */
-export interface NewMemberPlan { target: SeatTarget; candidates: Candidate[]; hint: Candidate; seatReason: ReturnType<typeof reasonOf> }
+export interface NewMemberPlan {
+  target: SeatTarget; candidates: Candidate[]; hint: Candidate; seatReason: ReturnType<typeof reasonOf>;
+  /** Whether the hint's type had room enough, as read, for its seat to be taken at commit. */
+  roomy: boolean;
+}
+
+/**
+ * A seat is taken at commit only when its type had at least this many free seats as read: near
+ * the allocation, many creates would find their seat gone at commit and run again (decision 0015).
+ */
+export const AT_COMMIT_MIN_FREE = 64;
 
 export async function planNewMemberSeat(
   db: Db, org: GateOrg, attributes: Record<string, unknown>, trigger: GateTrigger, actor: Actor,
@@ -178,7 +192,9 @@ export async function planNewMemberSeat(
   const candidates = candidatesFor(org.seatTypes, target);
   const free = new Set(org.seats ? org.seats.filter((s) => s.assigned < s.allocated).map((s) => s.seatType) : await freeSeatTypes(db, org.id));
   const hint = candidates.find((c) => free.has(c.seatType));
-  return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor) } : undefined;
+  const read = hint && org.seats?.find((s) => s.seatType === hint.seatType);
+  const roomy = read !== undefined && read.allocated - read.assigned >= AT_COMMIT_MIN_FREE;
+  return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor), roomy } : undefined;
 }
 
 /** The audit event of a create that wins its hint, written with the member (storage insertMemberRecorded). */
