@@ -11,7 +11,7 @@
 // set-based SQL (one at a time, smallest first, so a scan of the whole table would grow too);
 // the creates go through HTTP to `node dist/src/main.js`, one client, one after the other.
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -117,8 +117,10 @@ async function main() {
     for (let i = 0; i < 10; i += 1) await post(`w${i}`); // warm-up: plans cached, token cached
     await sleep(300);
     await pool.query('select pg_stat_statements_reset()');
+    const cpuBefore = { server: cpuMs([child.pid]), pg: pgCpuMs() };
     for (let i = 0; i < CREATES; i += 1) await post(i);
     await sleep(1000); // the after-commit checks are not awaited by the request
+    const cpu = { serverMs: (cpuMs([child.pid]) - cpuBefore.server) / CREATES, pgMs: (pgCpuMs() - cpuBefore.pg) / CREATES };
     const rows = (await pool.query(`
       select query, calls::int, rows::int, (shared_blks_hit + shared_blks_read)::int as blks
         from pg_stat_statements
@@ -128,13 +130,35 @@ async function main() {
     const total = rows.reduce((sum, r) => sum + r.blks, 0);
     const calls = rows.reduce((sum, r) => sum + r.calls, 0);
     const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-    results.push({ size, rssMiB, perCreate: { statements: calls / CREATES, buffers: total / CREATES }, statements: rows.map((r) => ({
+    results.push({ size, rssMiB, perCreate: { statements: calls / CREATES, buffers: total / CREATES, ...cpu }, statements: rows.map((r) => ({
       query: r.query.replace(/\s+/g, ' ').slice(0, 160), callsPerCreate: r.calls / CREATES, rowsPerCreate: r.rows / CREATES, buffersPerCreate: r.blks / CREATES,
     })) });
-    log(`${size} members: ${(calls / CREATES).toFixed(1)} statements and ${(total / CREATES).toFixed(1)} shared buffers per create`);
+    log(`${size} members: ${(calls / CREATES).toFixed(1)} statements and ${(total / CREATES).toFixed(1)} shared buffers per create; `
+      + `CPU per create: server ${cpu.serverMs.toFixed(2)} ms, PostgreSQL ${cpu.pgMs.toFixed(2)} ms`);
   }
   print(results);
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
+}
+
+/** utime + stime (and, with `children`, reaped children's) of processes, in ms, from /proc. */
+function cpuMs(pids, children = false) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
+    } catch { /* gone */ }
+  }
+  return ticks * 10; // USER_HZ = 100 on Linux
+}
+
+/** CPU of the bundled PostgreSQL: the postmaster (with the backends it reaped) and its live children. */
+function pgCpuMs() {
+  const postmaster = Number(readFileSync(path.join(DATA_DIR, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try { return readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(postmaster); } catch { return false; }
+  });
+  return cpuMs([postmaster], true) + cpuMs(kids);
 }
 
 async function load(orgId, size) {
@@ -156,6 +180,7 @@ function print(results) {
   lines.push(`|---|${sizes.map(() => '--:').join('|')}|`);
   lines.push(`| statements per create | ${results.map((r) => r.perCreate.statements.toFixed(1)).join(' | ')} |`);
   lines.push(`| server RSS after the creates (MiB; the database holds every organization so far) | ${results.map((r) => r.rssMiB.toFixed(0)).join(' | ')} |`);
+  lines.push(`| CPU per create, server / PostgreSQL (ms, /proc; moves with the machine's load) | ${results.map((r) => `${r.perCreate.serverMs.toFixed(2)} / ${r.perCreate.pgMs.toFixed(2)}`).join(' | ')} |`);
   lines.push(`| **shared buffers per create** | ${results.map((r) => `**${r.perCreate.buffers.toFixed(1)}**`).join(' | ')} |`);
   // The statements that cost most in the largest organization, with their cost at every size.
   const last = results[results.length - 1];

@@ -55,15 +55,19 @@ export async function findTombstoneById(db: Db, orgId: string, memberId: string)
  * Takes the tombstones of a removed person (same userName, case-insensitive, or same
  * externalId) and returns them: a re-created member consumes them.
  */
-export async function takeTombstones(db: Db, orgId: string, userName: string, externalId: string | null) {
+/** The DELETE of the tombstones a new member with this userName or externalId takes (not run). */
+export function tombstonesTaken(db: Db, orgId: string, userName: string, externalId: string | null) {
   return db.deleteFrom('removed_members')
     .where('org_id', '=', orgId)
     .where((eb) => {
       const byName = eb(sql`lower(user_name)`, '=', userName.toLowerCase());
       return externalId === null ? byName : eb.or([byName, eb('external_id', '=', externalId)]);
     })
-    .returning(['member_id', 'removed_at'])
-    .execute();
+    .returning(['member_id', 'removed_at']);
+}
+
+export async function takeTombstones(db: Db, orgId: string, userName: string, externalId: string | null) {
+  return tombstonesTaken(db, orgId, userName, externalId).execute();
 }
 
 /** Who waits for a seat now (to tell, after a change, whom the freed seats went to). */

@@ -20,8 +20,9 @@ export interface AuditEvent {
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
-export async function recordAudit(db: Db, orgId: string, event: AuditEvent): Promise<void> {
-  await db.insertInto('audit_events').values({
+/** The columns of an audit row (also written by statements that insert one alongside their own row). */
+export function auditValues(orgId: string, event: AuditEvent) {
+  return {
     org_id: orgId,
     actor: JSON.stringify(event.actor),
     action: event.action,
@@ -30,5 +31,9 @@ export async function recordAudit(db: Db, orgId: string, event: AuditEvent): Pro
     before: json(event.before),
     after: json(event.after),
     reason: json(event.reason),
-  }).execute();
+  };
+}
+
+export async function recordAudit(db: Db, orgId: string, event: AuditEvent): Promise<void> {
+  await db.insertInto('audit_events').values(auditValues(orgId, event)).execute();
 }

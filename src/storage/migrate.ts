@@ -17,6 +17,7 @@ import * as m0009 from './migrations/0009_external_id_not_unique.js';
 import * as m0010 from './migrations/0010_access.js';
 import * as m0011 from './migrations/0011_console_sessions.js';
 import * as m0014 from './migrations/0014_member_search.js';
+import * as m0015 from './migrations/0015_seat_reservations.js';
 import * as m0018 from './migrations/0018_audit_actor_time.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_access': m0010,
   '0011_console_sessions': m0011,
   '0014_member_search': m0014,
+  '0015_seat_reservations': m0015,
   '0018_audit_actor_time': m0018,
 };
 

@@ -1,3 +1,6 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database } from './schema.js';
+import { tombstonesTaken } from './access.js';
 import type { Db } from './database.js';
 import type { OrgSettings } from '../domain/organization.js';
 
@@ -45,6 +48,26 @@ export async function insertAllocations(db: Db, orgId: string, rows: Omit<SeatAl
 
 export async function findOrganization(db: Db, orgId: string) {
   return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+/**
+ * The organization and, in the same query, its seat counters (an unlocked read) — and, for a
+ * create, the tombstones its new member takes (storage/access.ts tombstonesTaken): a create's
+ * first round trip does all three.
+ */
+export async function findOrganizationWithSeats(db: Db, orgId: string, tombstones?: { userName: string; externalId: string | null }) {
+  const seats = (eb: ExpressionBuilder<Database, 'organizations'>) => eb.selectFrom('seat_allocations as a')
+    .select(sql<Array<{ seatType: string; assigned: number; allocated: number }>>`coalesce(json_agg(json_build_object(
+      'seatType', a.seat_type, 'assigned', a.assigned, 'allocated', a.allocated)), '[]')`.as('seats'))
+    .where('a.org_id', '=', orgId).as('seats');
+  if (!tombstones) {
+    const row = await db.selectFrom('organizations').selectAll('organizations').select(seats).where('organizations.id', '=', orgId).executeTakeFirst();
+    return row && { ...row, tombstones: undefined };
+  }
+  return db.with('t', () => tombstonesTaken(db, orgId, tombstones.userName, tombstones.externalId))
+    .selectFrom('organizations').selectAll('organizations').select(seats)
+    .select(sql<string[]>`(select coalesce(array_agg(t.member_id), '{}') from t)`.as('tombstones'))
+    .where('organizations.id', '=', orgId).executeTakeFirst();
 }
 
 export async function listOrganizations(db: Db) {

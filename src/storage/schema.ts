@@ -52,6 +52,13 @@ export interface MembersTable {
   role_source: Generated<'default' | 'manual' | 'mapping'>;
 }
 
+/** A seat a create takes at commit (migration 0015); rows live only inside their transaction. */
+export interface SeatReservationsTable {
+  member_id: string;
+  org_id: string;
+  seat_type: string;
+}
+
 export interface RemovedMembersTable {
   org_id: string;
   member_id: string;
@@ -199,5 +206,6 @@ export interface Database {
   seat_reductions: SeatReductionsTable;
   seat_alert_state: SeatAlertStateTable;
   removed_members: RemovedMembersTable;
+  seat_reservations: SeatReservationsTable;
   console_sessions: ConsoleSessionsTable;
 }

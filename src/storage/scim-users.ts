@@ -11,12 +11,14 @@ import type { UserView } from '../protocol/scim/representation.js';
 type Where = ((eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>) & { atMostOne?: boolean };
 export type SortSpec = { key: (eb: ExpressionBuilder<Database, 'members'>) => Expression<unknown>; descending: boolean };
 
-const COLUMNS = [
+export const USER_COLUMNS = [
   'members.id', 'members.user_name', 'members.external_id', 'members.active', 'members.attributes', 'members.seat_state',
   'members.seat_type', 'members.seat_reason', 'members.pending_since', 'members.version', 'members.created_at', 'members.updated_at',
 ] as const;
 
-type Row = {
+const COLUMNS = USER_COLUMNS;
+
+export type UserRow = {
   id: string; user_name: string; external_id: string | null; active: boolean; attributes: Record<string, unknown>;
   seat_state: string; seat_type: string | null; seat_reason: Record<string, unknown>; pending_since: Date | null;
   version: number; created_at: Date; updated_at: Date;
@@ -24,7 +26,8 @@ type Row = {
 
 type GroupRef = { id: string; displayName: string };
 
-const toView = (row: Row & { groups?: GroupRef[] }): UserView => ({
+/** A user as the SCIM layer shows it, from its columns (and its groups when read). */
+export const toView = (row: UserRow & { groups?: GroupRef[] }): UserView => ({
   id: row.id, userName: row.user_name, externalId: row.external_id, active: row.active, attributes: row.attributes,
   seatState: row.seat_state, seatType: row.seat_type, seatReason: row.seat_reason, pendingSince: row.pending_since,
   version: row.version, createdAt: row.created_at, updatedAt: row.updated_at,
@@ -47,7 +50,7 @@ export async function findUser(db: Db, orgId: string, id: string, options: { for
   let query = db.selectFrom('members').select(columns(options.withGroups ?? false)).where('members.org_id', '=', orgId).where('members.id', '=', id);
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  return row ? toView(row as Row) : undefined;
+  return row ? toView(row as UserRow) : undefined;
 }
 
 export interface UserPage { total: number; views: UserView[] }
@@ -70,7 +73,7 @@ export async function listUsers(
       .orderBy('members.created_at').orderBy('members.id').execute();
   };
   const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countUsers(db, orgId, where), page);
-  return { total, views: (rows as Row[]).map(toView) };
+  return { total, views: (rows as UserRow[]).map(toView) };
 }
 
 /** Keyset page in id order (RFC 9865 cursors): stable under concurrent inserts and deletes. */
@@ -79,7 +82,7 @@ export async function listUsersAfter(db: Db, orgId: string, where: Where | undef
   if (where) query = query.where(where);
   if (afterId) query = query.where('members.id', '>', afterId);
   const rows = await query.orderBy('members.id').limit(limit + 1).execute();
-  return { views: (rows.slice(0, limit) as Row[]).map(toView), more: rows.length > limit };
+  return { views: (rows.slice(0, limit) as UserRow[]).map(toView), more: rows.length > limit };
 }
 
 export async function countUsers(db: Db, orgId: string, where: Where | undefined): Promise<number> {
@@ -119,7 +122,7 @@ export async function updateUser(
     }
     if (returning.ifVersion !== undefined) update = update.where('version', '=', returning.ifVersion);
     const row = await update.returning(columns(returning.withGroups)).executeTakeFirst();
-    return row ? toView(row as Row) : undefined;
+    return row ? toView(row as UserRow) : undefined;
   } catch (error) {
     throw translatePgError(error);
   }

@@ -18,6 +18,21 @@ export async function reserveSeat(db: Db, orgId: string, seatType: string): Prom
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Takes one seat of `seatType` like `reserveSeat` and says how full the type is afterwards;
+ * undefined when none is free. A create runs it as its last statement before commit, so that
+ * the allocation row's lock is held for the commit alone (decision 0015).
+ */
+export async function reserveSeatCounted(db: Db, orgId: string, seatType: string): Promise<{ assigned: number; allocated: number } | undefined> {
+  return db.updateTable('seat_allocations')
+    .set({ assigned: sql`assigned + 1` })
+    .where('org_id', '=', orgId)
+    .where('seat_type', '=', seatType)
+    .where(sql<boolean>`assigned < allocated`)
+    .returning(['assigned', 'allocated'])
+    .executeTakeFirst();
+}
+
 /** Gives one seat of `seatType` back. */
 export async function releaseSeat(db: Db, orgId: string, seatType: string): Promise<void> {
   await db.updateTable('seat_allocations')

@@ -12,8 +12,8 @@ export interface ScimCaller {
 }
 
 /** The organization, refusing writes once its subscription has ended. */
-export async function writableOrg(trx: Db, ctx: ServiceContext, orgId: string): Promise<GateOrg> {
-  const org = await loadGateOrg(trx, ctx, orgId);
+export async function writableOrg(trx: Db, ctx: ServiceContext, orgId: string, options: Parameters<typeof loadGateOrg>[3] = {}): Promise<GateOrg> {
+  const org = await loadGateOrg(trx, ctx, orgId, options);
   if (!org.active) {
     throw new DomainError('org_inactive', 'This organization\'s subscription has ended; provisioning changes are refused until it is renewed.');
   }

@@ -18,7 +18,7 @@ import { jsonEqual } from '../../protocol/scim/patch/json.js';
 import { admit, reevaluate, release, type GateOrg } from '../seats/seat-gate.js';
 import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../seats/members.js';
 import type { ServiceContext } from '../context.js';
-import { afterSeatsChanged, thenCheckSeats } from '../seats/monitoring.js';
+import { afterSeatsChanged, isAlerting, thenCheckSeats } from '../seats/monitoring.js';
 import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
 
 export type UserViewType = UserView;
@@ -63,17 +63,27 @@ export async function listUsers(ctx: ServiceContext, caller: ScimCaller, query: 
 
 export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<UserView> {
   const fields = userFieldsFromBody(body);
-  const result = await thenCheckSeats(ctx, caller.orgId, gatedTransaction(ctx, caller.orgId, { subject: fields.userName, trigger: 'scim_create', actor: caller.actor },
-    async (trx) => {
-      await writableOrg(trx, ctx, caller.orgId);
-      const { memberId } = await insertMemberThroughGate(trx, ctx, caller.orgId, {
+  let threshold = 0;
+  const result = await gatedTransaction(ctx, caller.orgId, { subject: fields.userName, trigger: 'scim_create', actor: caller.actor },
+    async (trx, run) => {
+      const org = await writableOrg(trx, ctx, caller.orgId, { withSeats: true, takeTombstones: { userName: fields.userName, externalId: fields.externalId } });
+      threshold = org.settings.utilizationAlertThreshold;
+      return insertMemberThroughGate(trx, ctx, caller.orgId, {
         userName: fields.userName, externalId: fields.externalId, active: fields.active ?? true,
         attributes: fields.attributes, source: 'scim',
-      }, 'scim_create', caller.actor);
-      return memberId;
-    }));
+      }, 'scim_create', caller.actor, { org, seatAtCommit: run.seatAtCommit });
+    });
+  // The alert check after commit (monitoring.ts), unless the create left its seat type below
+  // the threshold: a create only raises one type's use, so it cannot cross upward then, and
+  // re-arming belongs to the change that lowered the use. A seat taken at commit knows its type's
+  // use as read plus one, a lower bound: a crossing made by creates committing at once is then
+  // alerted by the next create of the type, or by the periodic sweep (sweepSeatAlerts).
+  const usage = result.ok && result.value.admission?.outcome === 'assigned' ? result.value.admission.usage : undefined;
+  if (!usage || isAlerting(usage.assigned, usage.allocated, threshold)) void afterSeatsChanged(ctx, caller.orgId);
   if (!result.ok) throw refusalError(result.admission);
-  return getUser(ctx, caller, result.value, true);
+  // A member no one rewrote is shown as inserted (a new member is in no group); otherwise read.
+  if (result.value.user) return { ...users.toView(result.value.user), groups: [] };
+  return getUser(ctx, caller, result.value.memberId, true);
 }
 
 const appRoles = (attributes: Record<string, unknown>) => attributes.roles;

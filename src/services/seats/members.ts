@@ -4,16 +4,23 @@
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/organization.js';
 import type { Db } from '../../storage/database.js';
-import { insertMember } from '../../storage/members.js';
+import { insertMember, insertMemberRecorded } from '../../storage/members.js';
+import type { UserRow } from '../../storage/scim-users.js';
 import { takeTombstones } from '../../storage/access.js';
 import { recordAudit } from '../../storage/audit.js';
 import { writeMemberSeat } from '../../storage/seats.js';
 import { inTransaction } from '../../storage/transactions.js';
+import { isPgError } from '../../storage/errors.js';
 import type { Actor } from '../../storage/audit.js';
-import { admit, admitNewMember, loadGateOrg, planNewMemberSeat, recordRefusal, type Admission, type GateTrigger } from './seat-gate.js';
+import {
+  admit, admitNewMember, loadGateOrg, newMemberAudit, planNewMemberSeat, recordRefusal, type Admission, type GateOrg, type GateTrigger,
+} from './seat-gate.js';
 import type { ServiceContext } from '../context.js';
 
 export type Refusal = Extract<Admission, { outcome: 'refused' }>;
+
+/** SQLSTATE of a seat taken at commit that was no longer free (migration 0015). */
+const SEAT_GONE_AT_COMMIT = 'SG001';
 
 /** Thrown inside a gated transaction to roll it back; turned into a value by gatedTransaction. */
 export class SeatRefused extends Error {
@@ -22,16 +29,31 @@ export class SeatRefused extends Error {
 
 export type Gated<T> = { ok: true; value: T } | { ok: false; admission: Refusal };
 
+/** What a gated use case may do in this run of it. */
+export interface GatedRun {
+  /**
+   * A create may take its seat at commit (migration 0015, decision 0015). When the commit finds
+   * no seat free any more (SQLSTATE SG001: nothing was written), the use case runs again with
+   * this false, and takes its seat by a statement, which queues or refuses as the gate says.
+   */
+  seatAtCommit: boolean;
+}
+
 /**
  * Runs `fn` in one transaction. A SeatRefused thrown inside rolls everything back; a refusal for
  * lack of seats is then recorded (who, what, which types) in its own transaction.
  */
 export async function gatedTransaction<T>(
   ctx: ServiceContext, orgId: string, what: { subject: string; trigger: GateTrigger; actor: Actor; memberId?: string },
-  fn: (trx: Db) => Promise<T>,
+  fn: (trx: Db, run: GatedRun) => Promise<T>,
 ): Promise<Gated<T>> {
   try {
-    return { ok: true, value: await inTransaction(ctx.db, fn) };
+    try {
+      return { ok: true, value: await inTransaction(ctx.db, (trx) => fn(trx, { seatAtCommit: true })) };
+    } catch (error) {
+      if (!isPgError(error, SEAT_GONE_AT_COMMIT)) throw error;
+      return { ok: true, value: await inTransaction(ctx.db, (trx) => fn(trx, { seatAtCommit: false })) };
+    }
   } catch (error) {
     if (!(error instanceof SeatRefused)) throw error;
     if (error.admission.cause === 'no_seat_available') {
@@ -70,8 +92,13 @@ export type CreateMemberResult =
  */
 export async function insertMemberThroughGate(
   trx: Db, ctx: ServiceContext, orgId: string, input: NewMemberInput, trigger: GateTrigger, actor: Actor,
-): Promise<{ memberId: string; admission: Admission | null; heldAfterRemoval?: boolean }> {
-  const removed = input.source === 'admin' ? [] : await takeTombstones(trx, orgId, input.userName, input.externalId);
+  options: {
+    /** The organization, already read in this transaction (with its seat counters). */ org?: GateOrg;
+    /** Take the seat at commit (only under gatedTransaction, which runs the create again if it fails). */ seatAtCommit?: boolean;
+  } = {},
+): Promise<{ memberId: string; admission: Admission | null; heldAfterRemoval?: boolean; /** The member as committed, when nothing rewrote it. */ user?: UserRow }> {
+  const removed = input.source === 'admin' ? []
+    : options.org?.takenTombstones?.map((memberId) => ({ member_id: memberId })) ?? await takeTombstones(trx, orgId, input.userName, input.externalId);
   if (removed.length > 0) {
     const memberId = await insertMember(trx, {
       orgId, userName: input.userName, externalId: input.externalId, role: input.role ?? 'member',
@@ -90,18 +117,20 @@ export async function insertMemberThroughGate(
     });
     return { memberId, admission: null, heldAfterRemoval: true };
   }
-  const org = input.active ? await loadGateOrg(trx, ctx, orgId) : undefined;
+  const org = input.active ? options.org ?? await loadGateOrg(trx, ctx, orgId) : undefined;
   const plan = org && !input.idpGroupIds?.length ? await planNewMemberSeat(trx, org, input.attributes, trigger, actor) : undefined;
   if (org && plan) {
-    // Written once, with the seat the gate then reserves (seat-gate.ts, planNewMemberSeat).
-    const memberId = await insertMember(trx, {
+    // Written once, with the seat the gate then reserves and its audit event (seat-gate.ts,
+    // planNewMemberSeat); the reservation is the transaction's last statement (admitNewMember).
+    const seatAtCommit = options.seatAtCommit === true && plan.roomy;
+    const { user, auditId } = await insertMemberRecorded(trx, {
       orgId, userName: input.userName, externalId: input.externalId, active: true, role: input.role ?? 'member',
       seatState: 'assigned', seatType: plan.hint.seatType, seatReason: plan.seatReason,
       source: input.source, attributes: input.attributes, idpGroupIds: input.idpGroupIds,
-    });
-    const admission = await admitNewMember(trx, org, memberId, plan, trigger, actor);
+    }, newMemberAudit(plan, trigger, actor), { seatAtCommit });
+    const admission = await admitNewMember(trx, org, user.id, auditId, plan, trigger, actor, seatAtCommit);
     if (admission.outcome === 'refused') throw new SeatRefused(admission);
-    return { memberId, admission };
+    return { memberId: user.id, admission, ...(admission.outcome === 'assigned' && admission.usage ? { user } : {}) };
   }
   const memberId = await insertMember(trx, {
     orgId, userName: input.userName, externalId: input.externalId, active: input.active, role: input.role ?? 'member',
@@ -121,6 +150,6 @@ export async function createMember(
   ctx: ServiceContext, orgId: string, input: NewMemberInput, trigger: GateTrigger, actor: Actor,
 ): Promise<CreateMemberResult> {
   const result = await gatedTransaction(ctx, orgId, { subject: input.userName, trigger, actor },
-    (trx) => insertMemberThroughGate(trx, ctx, orgId, input, trigger, actor));
+    (trx, run) => insertMemberThroughGate(trx, ctx, orgId, input, trigger, actor, { seatAtCommit: run.seatAtCommit }));
   return result.ok ? { ok: true, ...result.value } : result;
 }

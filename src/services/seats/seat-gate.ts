@@ -15,12 +15,13 @@ import { orgHasEnded, orgSettingsSchema, type OrgSettings } from '../../domain/o
 import { toIsoDate } from '../../domain/dates.js';
 import type { PlanCatalog } from '../../domain/plans.js';
 import type { Db } from '../../storage/database.js';
-import { findOrganization } from '../../storage/organizations.js';
+import { findOrganization, findOrganizationWithSeats } from '../../storage/organizations.js';
 import {
   freeSeatTypes, lockAllocations, lockMember, mappingMatchesForMember, nextPendingMembers,
-  releaseSeat, reserveSeat, writeMemberSeat, type LockedMember,
+  releaseSeat, reserveSeat, reserveSeatCounted, writeMemberSeat, type LockedMember,
 } from '../../storage/seats.js';
-import { recordAudit, type Actor } from '../../storage/audit.js';
+import { recordAudit, type Actor, type AuditEvent } from '../../storage/audit.js';
+import { deleteAuditEvent } from '../../storage/members.js';
 import { countSeatRefusal } from '../../observability/metrics.js';
 import { applyMappedRole } from '../access/mapped-role.js';
 
@@ -35,17 +36,32 @@ export interface GateOrg {
   seatTypes: readonly string[];
   settings: OrgSettings;
   active: boolean;
+  /** Seat counters when the organization was read (unlocked: a hint, never a decision). */
+  seats?: ReadonlyArray<{ seatType: string; assigned: number; allocated: number }>;
+  /** For a create: the removed members whose tombstones it took in the same read (services/access/removal.ts). */
+  takenTombstones?: readonly string[];
 }
 
 /** What a member was given, or why not. A "no" is a value, not an exception. */
 export type Admission =
-  | { outcome: 'assigned'; seatType: string; reason: SeatReasonKind }
+  | {
+    outcome: 'assigned'; seatType: string; reason: SeatReasonKind;
+    /** The type's counters right after (a lower bound for `assigned` when taken at commit), when known. */
+    usage?: { assigned: number; allocated: number };
+    /** Taken by the commit (migration 0015): a stale hint fails the commit with SQLSTATE SG001. */
+    atCommit?: true;
+  }
   | { outcome: 'pending'; wanted: string[] }
   | { outcome: 'refused'; cause: 'no_seat_available'; exhausted: string[]; message: string }
   | { outcome: 'refused'; cause: 'org_inactive'; message: string };
 
-export async function loadGateOrg(db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string): Promise<GateOrg> {
-  const org = await findOrganization(db, orgId);
+export async function loadGateOrg(
+  db: Db, ctx: { plans: PlanCatalog; now(): Date }, orgId: string,
+  options: { withSeats?: boolean; takeTombstones?: { userName: string; externalId: string | null } } = {},
+): Promise<GateOrg> {
+  // A create reads its hint's seat counters and takes its tombstones with the organization: one round trip, not three.
+  const org: (Awaited<ReturnType<typeof findOrganization>> & { seats?: GateOrg['seats']; tombstones?: string[] }) | undefined = options.withSeats
+    ? await findOrganizationWithSeats(db, orgId, options.takeTombstones) : await findOrganization(db, orgId);
   if (!org) throw notFound(`no organization ${orgId}`);
   const ended = orgHasEnded({
     status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
@@ -56,6 +72,8 @@ export async function loadGateOrg(db: Db, ctx: { plans: PlanCatalog; now(): Date
     seatTypes: ctx.plans.get(org.plan).seatTypes,
     settings: orgSettingsSchema.parse(org.settings),
     active: !ended,
+    ...(org.seats ? { seats: org.seats } : {}),
+    ...(org.tombstones ? { takenTombstones: org.tombstones } : {}),
   };
 }
 
@@ -149,7 +167,17 @@ export async function admit(
  * the first candidate with a free seat by an unlocked read; `admitNewMember` then reserves
  * through the same guarded UPDATEs as `admit`, so a stale hint costs only the old update.
  */
-export interface NewMemberPlan { target: SeatTarget; candidates: Candidate[]; hint: Candidate; seatReason: ReturnType<typeof reasonOf> }
+export interface NewMemberPlan {
+  target: SeatTarget; candidates: Candidate[]; hint: Candidate; seatReason: ReturnType<typeof reasonOf>;
+  /** Whether the hint's type had room enough, as read, for its seat to be taken at commit. */
+  roomy: boolean;
+}
+
+/**
+ * A seat is taken at commit only when its type had at least this many free seats as read: near
+ * the allocation, many creates would find their seat gone at commit and run again (decision 0015).
+ */
+export const AT_COMMIT_MIN_FREE = 64;
 
 export async function planNewMemberSeat(
   db: Db, org: GateOrg, attributes: Record<string, unknown>, trigger: GateTrigger, actor: Actor,
@@ -162,28 +190,54 @@ export async function planNewMemberSeat(
   }
   const target = targetFor(org.seatTypes, matches);
   const candidates = candidatesFor(org.seatTypes, target);
-  const free = new Set(await freeSeatTypes(db, org.id));
+  const free = new Set(org.seats ? org.seats.filter((s) => s.assigned < s.allocated).map((s) => s.seatType) : await freeSeatTypes(db, org.id));
   const hint = candidates.find((c) => free.has(c.seatType));
-  return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor) } : undefined;
+  const read = hint && org.seats?.find((s) => s.seatType === hint.seatType);
+  const roomy = read !== undefined && read.allocated - read.assigned >= AT_COMMIT_MIN_FREE;
+  return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor), roomy } : undefined;
+}
+
+/** The audit event of a create that wins its hint, written with the member (storage insertMemberRecorded). */
+export function newMemberAudit(plan: NewMemberPlan, trigger: GateTrigger, actor: Actor): Omit<AuditEvent, 'subjectType' | 'subjectId'> {
+  return {
+    actor, action: 'seat.assigned',
+    before: { seatState: 'pending' }, after: { seatState: 'assigned', seatType: plan.hint.seatType },
+    reason: { kind: plan.hint.reason, trigger, ...(plan.target.kind === 'mapped' ? { mappingIds: plan.target.mappingIds } : {}) },
+  };
 }
 
 /**
- * The gate for a member just inserted `assigned` to `plan.hint` (in this transaction, so no one
- * else sees it yet): the member row is written before the allocation rows are locked, as
- * everywhere. When the hint was stale the member is rewritten, or goes back to pending and
- * through `admit` (queued or refused).
+ * The gate for a member just inserted `assigned` to `plan.hint` with its audit event `auditId`
+ * (in this transaction, so no one else sees either yet): the member row is written before the
+ * allocation row is locked, as everywhere. The allocation row is shared by every create of the
+ * organization and seat type, so it is locked as late as possible (decision 0015): with
+ * `seatAtCommit` the member was inserted with a reservation that the commit itself takes
+ * (migration 0015; a stale hint fails the commit and the caller runs the create again without);
+ * otherwise the reservation is the caller's last statement before commit. When the hint was
+ * stale, the audit event is taken back and the member is rewritten, or goes back to pending and
+ * through `admit` (queued or refused), as before.
  */
 export async function admitNewMember(
-  db: Db, org: GateOrg, memberId: string, plan: NewMemberPlan, trigger: GateTrigger, actor: Actor,
+  db: Db, org: GateOrg, memberId: string, auditId: string, plan: NewMemberPlan, trigger: GateTrigger, actor: Actor,
+  seatAtCommit = false,
 ): Promise<Admission> {
+  if (seatAtCommit) {
+    // The counters as read, plus this seat: at least what the commit leaves.
+    const read = org.seats?.find((s) => s.seatType === plan.hint.seatType);
+    return {
+      outcome: 'assigned', seatType: plan.hint.seatType, reason: plan.hint.reason, atCommit: true,
+      ...(read ? { usage: { assigned: read.assigned + 1, allocated: read.allocated } } : {}),
+    };
+  }
+  const usage = await reserveSeatCounted(db, org.id, plan.hint.seatType);
+  if (usage) return { outcome: 'assigned', seatType: plan.hint.seatType, reason: plan.hint.reason, usage };
+  await deleteAuditEvent(db, org.id, auditId);
   const won = await tryCandidates(db, org.id, plan.candidates);
   if (!won) {
     await writeMemberSeat(db, org.id, memberId, { seatState: 'pending', seatType: null, reason: { kind: 'new' } });
     return admit(db, org, memberId, trigger, actor);
   }
-  if (won.seatType !== plan.hint.seatType) {
-    await writeMemberSeat(db, org.id, memberId, { seatState: 'assigned', seatType: won.seatType, reason: reasonOf(won, plan.target, trigger, actor) });
-  }
+  await writeMemberSeat(db, org.id, memberId, { seatState: 'assigned', seatType: won.seatType, reason: reasonOf(won, plan.target, trigger, actor) });
   await recordAudit(db, org.id, {
     actor, action: 'seat.assigned', subjectType: 'member', subjectId: memberId,
     before: { seatState: 'pending' }, after: { seatState: 'assigned', seatType: won.seatType },
