@@ -16,6 +16,7 @@ import * as m0013 from './migrations/0013_json_depth.js';
 import * as m0009 from './migrations/0009_external_id_not_unique.js';
 import * as m0010 from './migrations/0010_access.js';
 import * as m0011 from './migrations/0011_console_sessions.js';
+import * as m0016 from './migrations/0016_active_by_creation.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_external_id_not_unique': m0009,
   '0010_access': m0010,
   '0011_console_sessions': m0011,
+  '0016_active_by_creation': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
