@@ -1,7 +1,7 @@
 // Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
 // seat); `attributes` holds the rest of the SCIM document.
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { Db } from './database.js';
+import { prepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
@@ -46,7 +46,7 @@ const columns = (withGroups: boolean) => (withGroups ? [...COLUMNS, GROUPS] : CO
 export async function findUser(db: Db, orgId: string, id: string, options: { forUpdate?: boolean; withGroups?: boolean } = {}): Promise<UserView | undefined> {
   let query = db.selectFrom('members').select(columns(options.withGroups ?? false)).where('members.org_id', '=', orgId).where('members.id', '=', id);
   if (options.forUpdate) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const [row] = (await db.executeQuery(prepared(query.compile()))).rows;
   return row ? toView(row as Row) : undefined;
 }
 
@@ -59,6 +59,11 @@ export async function listUsers(
   let base = db.selectFrom('members').where('members.org_id', '=', orgId);
   if (where) base = base.where(where);
   const page = async () => {
+    if (where?.atMostOne && offset === 0) {
+      // A lookup (`userName eq …`): one row or none, so no order and nothing to skip; the one
+      // statement an IdP sends most, named so that PostgreSQL plans it once per connection.
+      return (await db.executeQuery(prepared(base.select(columns(withGroups)).limit(limit).compile()))).rows;
+    }
     if (sort) {
       const sorted = base.select(columns(withGroups)).orderBy(sort.key, (ob) => (sort.descending ? ob.desc() : ob.asc()).nullsLast());
       return sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).execute();
