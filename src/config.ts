@@ -63,6 +63,8 @@ const configSchema = z.object({
   database: z.object({
     url: postgresUrl.nullable(),
     poolSize: z.number().int().min(1).max(200),
+    /** Named prepared statements for the hot reads (decision 0016); false behind pgbouncer < 1.21 in transaction mode. */
+    preparedStatements: z.boolean().default(true),
     embedded: z.object({
       dataDir: z.string().min(1),
       /** 0 = a free loopback port chosen at start (recorded in the data directory). */

@@ -36,7 +36,7 @@ export async function connectDatabase(
     });
     url = embedded.url;
   }
-  const handle = openDatabase(url, config.database.poolSize);
+  const handle = openDatabase(url, config.database.poolSize, { preparedStatements: config.database.preparedStatements });
   try {
     await withStartupLock(handle.pool, async () => {
       const applied = await migrateToLatest(handle.db);

@@ -25,6 +25,12 @@ export interface DatabaseHandle {
 
 export interface DatabaseOptions {
   /**
+   * Named prepared statements for the queries storage marks with `prepared` (default true).
+   * Off behind a pooler that does not keep them per server session (pgbouncer in transaction
+   * mode before 1.21).
+   */
+  preparedStatements?: boolean;
+  /**
    * With several hosts: how long a connection attempt goes on trying them (a failover in
    * progress) before the error is given to the caller.
    */
@@ -62,6 +68,38 @@ class ReadOnlyServerError extends Error {
   readonly code = '25006'; // read_only_sql_transaction, as PostgreSQL names a write on a standby
 }
 
+/**
+ * Named prepared statements (decision 0016). PostgreSQL plans an unnamed statement at every
+ * execution: for an IdP's `userName eq` lookup that planning cost more than the query itself.
+ * A statement named once is parsed once per connection and, after five executions, runs a
+ * cached generic plan. Only statements storage marks with `prepared` are named (filter SQL
+ * varies without bound, and PostgreSQL keeps every named statement for the session's life), and
+ * at most MAX_PREPARED texts in all: beyond that, statements run unnamed as before.
+ */
+const MAX_PREPARED = 64;
+const preparedNames = new Map<string, string>();
+
+/** Marks a compiled statement's text for naming; returns the query unchanged. */
+export function prepared<Q extends { sql: string }>(query: Q): Q {
+  if (!preparedNames.has(query.sql) && preparedNames.size < MAX_PREPARED) preparedNames.set(query.sql, `seatgate_${preparedNames.size + 1}`);
+  return query;
+}
+
+/** pg's Client, sending the statements marked with `prepared` under their name. */
+function namingClient(Base: typeof pg.Client, named: boolean): typeof pg.Client {
+  if (!named) return Base;
+  return class extends Base {
+    // Kysely calls query(text, values); every other form passes through unchanged.
+    override query(...args: unknown[]): never {
+      const [text, values] = args;
+      const name = args.length === 2 && typeof text === 'string' && Array.isArray(values) ? preparedNames.get(text) : undefined;
+      const call = super.query as (...a: unknown[]) => never;
+      return name ? call.call(this, { name, text, values }) : call.apply(this, args);
+    }
+  } as typeof pg.Client;
+}
+
+
 function hostFailed(error: unknown): boolean {
   return error instanceof ReadOnlyServerError || connectionFailed(error);
 }
@@ -81,11 +119,12 @@ export class FailoverPool extends pg.Pool {
     private readonly readWrite: boolean,
     private readonly waitMs: number,
     config: pg.PoolConfig,
+    named = true,
   ) {
     super({
       ...config,
       // pg.Pool makes its connections with `new Client(options)`: each to the current host.
-      Client: class extends pg.Client {
+      Client: class extends namingClient(pg.Client, named) {
         constructor(options?: pg.ClientConfig) {
           super({ ...options, connectionString: locator.currentUrl() });
           // pg.Pool listens for errors only while a client is idle. A checked-out client whose
@@ -171,6 +210,7 @@ export function openDatabase(url: string, poolSize = 10, options: DatabaseOption
       max: poolSize, types, application_name: 'seatgate', keepAlive: true,
       connectionTimeoutMillis: parsed.connectTimeoutMs ?? (multiHost ? MULTI_HOST_CONNECT_TIMEOUT_MS : undefined),
     },
+    options.preparedStatements ?? true,
   );
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});

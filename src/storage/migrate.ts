@@ -18,6 +18,7 @@ import * as m0010 from './migrations/0010_access.js';
 import * as m0011 from './migrations/0011_console_sessions.js';
 import * as m0014 from './migrations/0014_member_search.js';
 import * as m0015 from './migrations/0015_seat_reservations.js';
+import * as m0016 from './migrations/0016_active_by_creation.js';
 import * as m0018 from './migrations/0018_audit_actor_time.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_console_sessions': m0011,
   '0014_member_search': m0014,
   '0015_seat_reservations': m0015,
+  '0016_active_by_creation': m0016,
   '0018_audit_actor_time': m0018,
 };
 

@@ -1,7 +1,7 @@
 // Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
 // seat); `attributes` holds the rest of the SCIM document.
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { Db } from './database.js';
+import { sql, type Compilable, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { prepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
@@ -46,10 +46,18 @@ const GROUPS = sql<GroupRef[]>`(
 /** The columns of a user, with its groups when `withGroups`. */
 const columns = (withGroups: boolean) => (withGroups ? [...COLUMNS, GROUPS] : COLUMNS);
 
+/**
+ * Runs a read as a named prepared statement (database.ts `prepared`): SCIM reads are the
+ * requests IdPs repeat most, and PostgreSQL planned each of them again (decision 0016).
+ */
+async function run(db: Db, query: Compilable): Promise<unknown[]> {
+  return (await db.executeQuery(prepared(query.compile()))).rows;
+}
+
 export async function findUser(db: Db, orgId: string, id: string, options: { forUpdate?: boolean; withGroups?: boolean } = {}): Promise<UserView | undefined> {
   let query = db.selectFrom('members').select(columns(options.withGroups ?? false)).where('members.org_id', '=', orgId).where('members.id', '=', id);
   if (options.forUpdate) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const [row] = await run(db, query);
   return row ? toView(row as UserRow) : undefined;
 }
 
@@ -62,15 +70,20 @@ export async function listUsers(
   let base = db.selectFrom('members').where('members.org_id', '=', orgId);
   if (where) base = base.where(where);
   const page = async () => {
+    if (where?.atMostOne && offset === 0) {
+      // A lookup (`userName eq …`): one row or none, so no order and nothing to skip; the one
+      // statement an IdP sends most, named so that PostgreSQL plans it once per connection.
+      return run(db, base.select(columns(withGroups)).limit(limit));
+    }
     if (sort) {
       const sorted = base.select(columns(withGroups)).orderBy(sort.key, (ob) => (sort.descending ? ob.desc() : ob.asc()).nullsLast());
-      return sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).execute();
+      return run(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit));
     }
     // In creation order, skipped rows are read from the index alone; only the page's rows are
     // fetched whole (OFFSET 90000 would otherwise read 90,000 rows from the heap).
     const ids = base.select('members.id').orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit);
-    return db.selectFrom('members').select(columns(withGroups)).where('members.org_id', '=', orgId).where('members.id', 'in', ids)
-      .orderBy('members.created_at').orderBy('members.id').execute();
+    return run(db, db.selectFrom('members').select(columns(withGroups)).where('members.org_id', '=', orgId).where('members.id', 'in', ids)
+      .orderBy('members.created_at').orderBy('members.id'));
   };
   const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countUsers(db, orgId, where), page);
   return { total, views: (rows as UserRow[]).map(toView) };
@@ -81,14 +94,15 @@ export async function listUsersAfter(db: Db, orgId: string, where: Where | undef
   let query = db.selectFrom('members').select(columns(withGroups)).where('members.org_id', '=', orgId);
   if (where) query = query.where(where);
   if (afterId) query = query.where('members.id', '>', afterId);
-  const rows = await query.orderBy('members.id').limit(limit + 1).execute();
+  const rows = await run(db, query.orderBy('members.id').limit(limit + 1));
   return { views: (rows.slice(0, limit) as UserRow[]).map(toView), more: rows.length > limit };
 }
 
 export async function countUsers(db: Db, orgId: string, where: Where | undefined): Promise<number> {
   let query = db.selectFrom('members').where('members.org_id', '=', orgId);
   if (where) query = query.where(where);
-  return Number((await query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const [row] = await run(db, query.select((eb) => eb.fn.countAll<string>().as('n')));
+  return Number((row as { n: string }).n);
 }
 
 export interface UserColumns { userName: string; externalId: string | null; active: boolean; attributes: Record<string, unknown> }

@@ -1,7 +1,7 @@
 // The attribute catalog built from scimmy's definitions plus seatgate's extension.
 import SCIMMY from 'scimmy';
 import {
-  ENTERPRISE_USER_SCHEMA, SEATGATE_USER_SCHEMA, SeatgateUserSchema, resolveAttribute, schemasOf,
+  ENTERPRISE_USER_SCHEMA, SEATGATE_USER_SCHEMA, SeatgateUserSchema, resolveAttribute, schemasOf, withoutSecrets,
 } from '../../src/protocol/scim/attributes.js';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -141,5 +141,32 @@ describe('SeatgateUserSchema', () => {
     // Outbound coercion (what the server renders) keeps the values.
     const out = SeatgateUserSchema.coerce({ id: 'x', seatType: 'premium', seatState: 'assigned', seatReason: 'group mapping' }, 'out');
     expect(out).toMatchObject({ seatType: 'premium', seatState: 'assigned', seatReason: 'group mapping' });
+  });
+});
+
+describe('withoutSecrets', () => {
+  const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+  it('drops password in every spelling and keeps everything else, in order', () => {
+    const resource = {
+      schemas: [CORE_USER], id: 'x', userName: 'a', PassWord: 'p1', [`${CORE_USER}:password`]: 'p2',
+      [CORE_USER.toUpperCase()]: { password: 'p3', displayName: 'A' }, name: { givenName: 'A' },
+      [ENTERPRISE]: { department: 'D', password: 'not a secret of this schema' }, 'urn:example:custom:2.0:User': { password: 'kept' },
+    };
+    const out = withoutSecrets('User', resource);
+    expect(out).toEqual({
+      schemas: [CORE_USER], id: 'x', userName: 'a', [CORE_USER.toUpperCase()]: { displayName: 'A' }, name: { givenName: 'A' },
+      [ENTERPRISE]: { department: 'D', password: 'not a secret of this schema' }, 'urn:example:custom:2.0:User': { password: 'kept' },
+    });
+    expect(Object.keys(out)).toEqual(['schemas', 'id', 'userName', CORE_USER.toUpperCase(), 'name', ENTERPRISE, 'urn:example:custom:2.0:User']);
+    expect(resource.PassWord).toBe('p1'); // a copy: the input is left as it was
+    expect(resource[CORE_USER.toUpperCase()]).toEqual({ password: 'p3', displayName: 'A' });
+  });
+
+  it('returns an equal copy of a resource without secrets', () => {
+    const resource = { schemas: [CORE_USER], userName: 'a', emails: [{ value: 'a@example.test' }], [ENTERPRISE]: { manager: { value: 'm' } } };
+    const out = withoutSecrets('User', resource);
+    expect(out).toEqual(resource);
+    expect(out).not.toBe(resource);
   });
 });

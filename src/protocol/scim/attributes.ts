@@ -213,34 +213,79 @@ function stripSubAttributes(value: unknown, attribute: AttributeMeta): void {
   }
 }
 
+/** Where secrets can sit, per resource type, by lower-cased key (computed once: withoutSecrets
+ *  runs on every resource rendered, 100 times per list page). */
+interface SecretPlan {
+  /** Secret names of one schema, and its attributes that have secret sub-attributes. */
+  core: HolderPlan;
+  /** URN-qualified secret names (`urn:…:User:password`), removed from the top level. */
+  qualified: Set<string>;
+  /** Each schema's URN: the object a client may nest that schema's attributes in. */
+  byUrn: Map<string, HolderPlan>;
+}
+interface HolderPlan { secret: Set<string>; withSecretSubs: Map<string, AttributeMeta> }
+
+const holderPlan = (entry: SchemaEntry): HolderPlan => ({
+  secret: new Set(entry.attributes.filter(isSecret).map((attribute) => attribute.name.toLowerCase())),
+  withSecretSubs: new Map(entry.attributes.filter((attribute) => !isSecret(attribute) && attribute.subAttributes.some(isSecret))
+    .map((attribute) => [attribute.name.toLowerCase(), attribute])),
+});
+
+const secretPlans = new Map<ResourceType, SecretPlan>();
+function secretPlan(type: ResourceType): SecretPlan {
+  let plan = secretPlans.get(type);
+  if (!plan) {
+    const entries = catalog[type];
+    const core = entries.find((entry) => !entry.extension);
+    plan = {
+      core: core ? holderPlan(core) : { secret: new Set(), withSecretSubs: new Map() },
+      qualified: new Set(entries.flatMap((entry) => entry.attributes.filter(isSecret).map((attribute) => `${entry.schema}:${attribute.name}`.toLowerCase()))),
+      byUrn: new Map(entries.map((entry) => [entry.schema.toLowerCase(), holderPlan(entry)])),
+    };
+    secretPlans.set(type, plan);
+  }
+  return plan;
+}
+
+/** Removes from `holder` (in place) the plan's secret attributes and secret sub-attributes. */
+function stripHolder(holder: JsonRecord, plan: HolderPlan): void {
+  for (const key of Object.keys(holder)) {
+    const lower = key.toLowerCase();
+    if (plan.secret.has(lower)) { delete holder[key]; continue; }
+    const attribute = plan.withSecretSubs.get(lower);
+    if (attribute) {
+      holder[key] = structuredClone(holder[key]);
+      stripSubAttributes(holder[key], attribute);
+    }
+  }
+}
+
 /**
  * A copy of a resource (or of the attributes document stored for it) without any secret
  * attribute, in any spelling: any case, URN-qualified, inside its extension object, or as a
  * sub-attribute. Used where writes are turned into stored attributes and where resources are
- * projected for output, so that no route has to remember it.
+ * projected for output, so that no route has to remember it. Values are copied only where
+ * something is removed from them (a URN object is always copied).
  */
 export function withoutSecrets<T extends JsonRecord>(type: ResourceType, resource: T): T {
+  const plan = secretPlan(type);
   const out: JsonRecord = { ...resource };
-  for (const entry of catalog[type]) {
-    // Where the schema's attributes can sit: its URN-keyed object (extensions; the core schema
-    // too, when a client nests core attributes under the core URN), and the top level (core).
-    const urnKey = Object.keys(out).find((key) => key.toLowerCase() === entry.schema.toLowerCase());
-    const holders: (string | undefined)[] = [...(entry.extension ? [] : [undefined]), ...(urnKey !== undefined && isRecord(out[urnKey]) ? [urnKey] : [])];
-    for (const holderKey of holders) {
-      const holder: JsonRecord = holderKey === undefined ? out : { ...(out[holderKey] as JsonRecord) };
-      for (const attribute of entry.attributes) {
-        if (isSecret(attribute)) {
-          deleteKey(holder, attribute.name);
-          deleteKey(out, `${entry.schema}:${attribute.name}`);
-          continue;
-        }
-        const key = Object.keys(holder).find((k) => k.toLowerCase() === attribute.name.toLowerCase());
-        if (key !== undefined && attribute.subAttributes.some(isSecret)) {
-          holder[key] = structuredClone(holder[key]);
-          stripSubAttributes(holder[key], attribute);
-        }
-      }
-      if (holderKey !== undefined) out[holderKey] = holder;
+  // The top level holds the core schema's attributes, URN-qualified names and the URN objects.
+  for (const key of Object.keys(out)) {
+    const lower = key.toLowerCase();
+    if (plan.qualified.has(lower) || plan.core.secret.has(lower)) { delete out[key]; continue; }
+    const attribute = plan.core.withSecretSubs.get(lower);
+    if (attribute) {
+      out[key] = structuredClone(out[key]);
+      stripSubAttributes(out[key], attribute);
+      continue;
+    }
+    const nested = plan.byUrn.get(lower);
+    const value = out[key];
+    if (nested && isRecord(value)) {
+      const holder = { ...value };
+      stripHolder(holder, nested);
+      out[key] = holder;
     }
   }
   return out as T;
