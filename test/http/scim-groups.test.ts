@@ -74,6 +74,49 @@ describe('SCIM Groups', () => {
     expect(members).toHaveLength(20);
   });
 
+  it('16 clients toggling members of one group at once: no failure, exact membership, one version per change in its ETag', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 60, standard: 0 } });
+    const client = scim(org.scimToken);
+    const ids = await users(client, 26, 'tg');
+    const [kept, toggled] = [ids.slice(0, 10), ids.slice(10)];
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Toggled', members: kept.map((value) => ({ value })) }).expect(201)).body;
+    const start = Number(/\d+/.exec(group.meta.version)![0]);
+    const etags: string[] = [];
+    // Each client adds its member, removes it (Entra and Okta forms), adds it again: 3 changes each.
+    await Promise.all(toggled.map(async (id, i) => {
+      const steps = [
+        patch({ op: 'add', path: 'members', value: [{ value: id }] }),
+        i % 2 === 0 ? patch({ op: 'remove', path: 'members', value: [{ value: id }] }) : patch({ op: 'remove', path: `members[value eq "${id}"]` }),
+        patch({ op: 'add', path: 'members', value: [{ value: id }] }),
+      ];
+      for (const step of steps) etags.push(String((await client.patch(`/Groups/${group.id}`, step).expect(204)).headers.etag));
+    }));
+    const after = (await client.get(`/Groups/${group.id}`).expect(200)).body;
+    expect(after.members.map((m: { value: string }) => m.value).sort()).toEqual(ids.slice().sort());
+    expect(after.meta.version).toBe(`W/"${start + 48}"`);
+    // Every change got its own version, and its 204 said which (not a version read later).
+    expect(etags.slice().sort()).toEqual(Array.from({ length: 48 }, (_, k) => `W/"${start + 1 + k}"`).sort());
+  });
+
+  it('a membership PATCH naming an unknown user writes nothing; a PATCH of a missing group is 404', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
+    const client = scim(org.scimToken);
+    const [a, b] = await users(client, 2, 'uk');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Unknowns', members: [{ value: a }] }).expect(201)).body;
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const refused = await client.patch(`/Groups/${group.id}`, patch(
+      { op: 'remove', path: `members[value eq "${a}"]` },
+      { op: 'add', path: 'members', value: [{ value: b }, { value: unknown }] },
+    )).expect(400);
+    expect(refused.body.detail).toContain(unknown);
+    await client.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: 'not-a-uuid' }] })).expect(400);
+    const same = (await client.get(`/Groups/${group.id}`).expect(200)).body;
+    expect(same.members.map((m: { value: string }) => m.value)).toEqual([a]);
+    expect(same.meta.version).toBe(group.meta.version);
+    await client.patch(`/Groups/${unknown}`, patch({ op: 'add', path: 'members', value: [{ value: b }] })).expect(404);
+    await client.patch(`/Groups/${unknown}`, patch({ op: 'remove', path: `members[value eq "${b}"]` })).expect(404);
+  });
+
   it('PUT replaces the member list (wizard apps) and keeps it when members are omitted; DELETE answers 204', async () => {
     const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
     const client = scim(org.scimToken);
