@@ -121,6 +121,7 @@ async function main() {
   // Each client toggles its own member (not in the group at the start): add, remove, add, …
   const scenario = async (name, clients, pairs, remove) => {
     const sampler = rssSampler();
+    const waits = lockWaitSampler();
     await pool.query('select pg_stat_statements_reset()');
     const before = cpu();
     const latencies = { add: [], remove: [] };
@@ -146,7 +147,7 @@ async function main() {
     await sleep(500); // after-commit work, if any, is counted too
     const statements = (await pool.query(`
       select query, calls::int from pg_stat_statements
-       where dbid = (select oid from pg_database where datname = current_database()) and query not like '%pg_stat_statements%'
+       where dbid = (select oid from pg_database where datname = current_database()) and query not like '%pg_stat_statements%' and query not like '%pg_stat_activity%'
        order by calls desc`)).rows;
     const members = (await pool.query('select count(*)::int as n, count(*) filter (where member_id = any($3::uuid[]))::int as extra from group_members where org_id = $1 and group_id = $2',
       [org.orgId, loaded.groupId, loaded.extra])).rows[0];
@@ -157,10 +158,10 @@ async function main() {
       all: stats(all), add: stats(latencies.add), remove: stats(latencies.remove),
       statementsPerPatch: statements.reduce((s, r) => s + r.calls, 0) / n,
       statements: statements.map((r) => ({ perPatch: r.calls / n, query: r.query.replace(/\s+/g, ' ').slice(0, 140) })),
-      cpuMsPerPatch: spent, rss: sampler.stop(),
+      cpuMsPerPatch: spent, rss: sampler.stop(), lockWaits: await waits.stop(),
     };
     log(`${name}: ${n} PATCHes, ${row.perSecond.toFixed(0)}/s, p50 ${row.all.p50.toFixed(1)} p99 ${row.all.p99.toFixed(1)} ms, `
-      + `${row.statementsPerPatch.toFixed(1)} statements, CPU server ${spent.server.toFixed(2)} + PG ${spent.pg.toFixed(2)} ms per PATCH, statuses ${JSON.stringify(statuses)}, RSS max ${row.rss.maxMiB.toFixed(0)} MiB`);
+      + `${row.statementsPerPatch.toFixed(1)} statements, CPU server ${spent.server.toFixed(2)} + PG ${spent.pg.toFixed(2)} ms per PATCH, statuses ${JSON.stringify(statuses)}, backends waiting on a lock ${row.lockWaits.toFixed(2)} on average, RSS max ${row.rss.maxMiB.toFixed(0)} MiB`);
     return row;
   };
 
@@ -230,6 +231,24 @@ async function load(orgId) {
   }
 }
 
+// How many backends wait on a heavyweight lock (a row lock shows as 'transactionid' or 'tuple'),
+// on average over samples every 20 ms: serialization that does not depend on the machine's speed.
+function lockWaitSampler() {
+  let samples = 0;
+  let waiting = 0;
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const { rows } = await pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      samples += 1;
+      waiting += rows[0].n;
+    } finally { busy = false; }
+  }, 20);
+  return { stop: async () => { clearInterval(timer); while (busy) await sleep(5); return samples ? waiting / samples : 0; } };
+}
+
 function rss() {
   let status = '';
   try { status = readFileSync(`/proc/${child.pid}/status`, 'utf8'); } catch { /* exited */ }
@@ -276,10 +295,10 @@ function stats(values) {
 function print(rows, memory) {
   const f = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '–');
   const lines = ['', `## Group PATCH of one member, ${USERS.toLocaleString('en-US')}-member group (${new Date().toISOString().slice(0, 16)}Z)`, ''];
-  lines.push('| scenario | PATCHes | /s | p50 | p95 | p99 | max | statuses | statements/PATCH | CPU ms/PATCH server + PG | RSS max MiB |');
-  lines.push('|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|');
+  lines.push('| scenario | PATCHes | /s | p50 | p95 | p99 | max | statuses | statements/PATCH | CPU ms/PATCH server + PG | waiting on a lock (mean) | RSS max MiB |');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|');
   for (const r of rows) {
-    lines.push(`| ${r.name.replace(/\|/g, '\\|')} | ${r.patches} | ${f(r.perSecond)} | ${f(r.all.p50)} | ${f(r.all.p95)} | ${f(r.all.p99)} | ${f(r.all.max)} | ${Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(' ')} | ${f(r.statementsPerPatch)} | ${f(r.cpuMsPerPatch.server)} + ${f(r.cpuMsPerPatch.pg)} | ${f(r.rss.maxMiB)} |`);
+    lines.push(`| ${r.name.replace(/\|/g, '\\|')} | ${r.patches} | ${f(r.perSecond)} | ${f(r.all.p50)} | ${f(r.all.p95)} | ${f(r.all.p99)} | ${f(r.all.max)} | ${Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(' ')} | ${f(r.statementsPerPatch)} | ${f(r.cpuMsPerPatch.server)} + ${f(r.cpuMsPerPatch.pg)} | ${r.lockWaits.toFixed(2)} | ${f(r.rss.maxMiB)} |`);
   }
   lines.push('', 'Statements per PATCH (1 client, Entra form):', '');
   for (const s of rows[0].statements) lines.push(`- ${s.perPatch.toFixed(2)} × \`${s.query}\``);
