@@ -65,6 +65,17 @@ export async function membersOfGroups(db: Db, orgId: string, groupIds: string[])
   return result;
 }
 
+/** One page of a group's members in id order, after `afterId` (keyset: each page is one index range). */
+export async function memberPage(db: Db, orgId: string, groupId: string, afterId: string | undefined, limit: number): Promise<{ id: string; userName: string }[]> {
+  let query = db.selectFrom('group_members as x')
+    .innerJoin('members as m', (join) => join.onRef('m.org_id', '=', 'x.org_id').onRef('m.id', '=', 'x.member_id'))
+    .select(['m.id', 'm.user_name'])
+    .where('x.org_id', '=', orgId).where('x.group_id', '=', groupId);
+  if (afterId !== undefined) query = query.where('x.member_id', '>', afterId);
+  const rows = await query.orderBy('x.member_id').limit(limit).execute();
+  return rows.map((row) => ({ id: row.id, userName: row.user_name }));
+}
+
 export interface GroupColumns { displayName: string; externalId: string | null; attributes: Record<string, unknown> }
 
 export async function insertGroup(db: Db, orgId: string, fields: GroupColumns): Promise<string> {

@@ -117,6 +117,32 @@ describe('SCIM Groups', () => {
     await client.patch(`/Groups/${unknown}`, patch({ op: 'remove', path: `members[value eq "${b}"]` })).expect(404);
   });
 
+  it('writes a group of several thousand members page by page: the same members, order and shape as the whole-body path', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
+    const client = scim(org.scimToken);
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Big' }).expect(201)).body;
+    // 4,500 users and memberships by SQL (three pages of 2,000 and a partial one), then one by SCIM.
+    await t.ctx.handle.pool.query(`
+      with u as (
+        insert into members (org_id, user_name, active, role, seat_state, source, attributes)
+        select $1, 'big' || i || '@x.com', false, 'member', 'inactive', 'scim', '{}' from generate_series(1, 4500) i returning org_id, id)
+      insert into group_members (org_id, group_id, member_id) select org_id, $2, id from u`, [org.orgId, group.id]);
+    const whole = (await client.get(`/Groups/${group.id}?attributes=members,displayName`).expect(200)).body;
+    const paged = await client.get(`/Groups/${group.id}`).expect(200);
+    expect(paged.headers['content-type']).toBe('application/scim+json');
+    expect(paged.body.members).toHaveLength(4500);
+    // (supertest serves each request on its own port: compare $ref without the origin)
+    const local = (members: { $ref: string }[]) => members.map((m) => ({ ...m, $ref: new URL(m.$ref).pathname }));
+    expect(local(paged.body.members)).toEqual(local(whole.members));
+    expect(paged.body.members[0]).toEqual({ value: expect.any(String), display: expect.stringMatching(/^big\d+@x\.com$/), $ref: expect.stringContaining('/Users/'), type: 'User' });
+    expect(paged.body).toMatchObject({ id: group.id, displayName: 'Big', meta: { resourceType: 'Group', version: paged.headers.etag } });
+    await client.get(`/Groups/${group.id}`).set('If-None-Match', paged.headers.etag).expect(304);
+    // PUT answers with the group the same way
+    const put = (await client.put(`/Groups/${group.id}`, { schemas: [GROUP], displayName: 'Big 2' }).expect(200)).body;
+    expect(put.members).toHaveLength(4500);
+    expect(put.displayName).toBe('Big 2');
+  });
+
   it('PUT replaces the member list (wizard apps) and keeps it when members are omitted; DELETE answers 204', async () => {
     const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
     const client = scim(org.scimToken);

@@ -12,7 +12,7 @@ import { jsonEqual } from '../../protocol/scim/patch/json.js';
 import type { Db } from '../../storage/database.js';
 import * as groups from '../../storage/scim-groups.js';
 import { groupIsMapped } from '../../storage/seats.js';
-import { inTransaction } from '../../storage/transactions.js';
+import { inSnapshot, inTransaction } from '../../storage/transactions.js';
 import { reevaluate, type GateOrg } from '../seats/seat-gate.js';
 import type { ServiceContext } from '../context.js';
 import { thenCheckSeats } from '../seats/monitoring.js';
@@ -30,6 +30,31 @@ export async function getGroup(ctx: ServiceContext, caller: ScimCaller, id: stri
   const view = isUuid(id) ? await groups.findGroup(ctx.db, caller.orgId, id) : undefined;
   if (!view) throw notFoundError('Group', id);
   return (await withMembers(ctx.db, caller.orgId, [view], wantMembers))[0]!;
+}
+
+const MEMBER_PAGE = 2000;
+
+/**
+ * The group and its members in pages, all from one snapshot (a read-only transaction held while
+ * `use` runs): a body with 100,000 members is written page by page, never held whole.
+ */
+export async function readGroupInPages<T>(
+  ctx: ServiceContext, caller: ScimCaller, id: string,
+  use: (view: GroupView, pages: () => AsyncGenerator<{ id: string; userName: string }[]>) => Promise<T>,
+): Promise<T> {
+  if (!isUuid(id)) throw notFoundError('Group', id);
+  return inSnapshot(ctx.db, async (trx) => {
+    const view = await groups.findGroup(trx, caller.orgId, id);
+    if (!view) throw notFoundError('Group', id);
+    return use(view, async function* pages() {
+      for (let after: string | undefined; ;) {
+        const page = await groups.memberPage(trx, caller.orgId, id, after, MEMBER_PAGE);
+        if (page.length > 0) yield page;
+        if (page.length < MEMBER_PAGE) return;
+        after = page[page.length - 1]!.id;
+      }
+    });
+  });
 }
 
 export async function listGroups(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, wantMembers: boolean) {
