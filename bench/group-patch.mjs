@@ -180,11 +180,14 @@ async function main() {
   // Memory under reads that scale with the organization.
   const phase = async (name, times, concurrency, fn) => {
     const sampler = rssSampler();
+    const before = cpu();
+    const started = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: concurrency }, async () => { while (next < times) { next += 1; await fn(); } }));
-    const r = sampler.stop();
+    const perSecond = times / (performance.now() - started) * 1000;
+    const r = { ...sampler.stop(), serverCpuMsPerRequest: cpuSince(before, times).server, perSecond };
     memory[name] = r;
-    log(`${name}: RSS max ${r.maxMiB.toFixed(0)} MiB, HWM ${r.hwmMiB.toFixed(0)} MiB`);
+    log(`${name}: RSS max ${r.maxMiB.toFixed(0)} MiB, HWM ${r.hwmMiB.toFixed(0)} MiB, server CPU ${r.serverCpuMsPerRequest.toFixed(2)} ms per request, ${perSecond.toFixed(0)}/s`);
   };
   const expect = async (response, status, what) => { if (response.status !== status) throw new Error(`${what}: ${response.status} ${response.text.slice(0, 200)}`); return response; };
   let groupBytes = 0;
@@ -306,10 +309,10 @@ function print(rows, memory) {
   }
   lines.push('', 'Statements per PATCH (1 client, Entra form):', '');
   for (const s of rows[0].statements) lines.push(`- ${s.perPatch.toFixed(2)} × \`${s.query}\``);
-  lines.push('', '| server memory | VmRSS MiB (max while running) | VmHWM MiB |', '|---|--:|--:|');
+  lines.push('', '| server memory | VmRSS MiB (max while running) | VmHWM MiB | server CPU ms/request | requests/s |', '|---|--:|--:|--:|--:|');
   for (const [name, m] of Object.entries(memory)) {
     if (typeof m !== 'object') continue;
-    lines.push(`| ${name} | ${f(m.maxMiB ?? m.rssMiB)} | ${f(m.hwmMiB)} |`);
+    lines.push(`| ${name} | ${f(m.maxMiB ?? m.rssMiB)} | ${f(m.hwmMiB)} | ${f(m.serverCpuMsPerRequest)} | ${f(m.perSecond)} |`);
   }
   if (memory.groupBytes) lines.push('', `GET of the group with its members: ${(memory.groupBytes / 1e6).toFixed(1)} MB`, '');
   process.stdout.write(lines.join('\n'));
