@@ -98,6 +98,36 @@ describe('SCIM Groups', () => {
     expect(etags.slice().sort()).toEqual(Array.from({ length: 48 }, (_, k) => `W/"${start + 1 + k}"`).sort());
   });
 
+  it('plain membership PATCHes beside renames, If-Match PATCHes and member replacements of the same group: no 5xx, no deadlock', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 40, standard: 0 } });
+    const client = scim(org.scimToken);
+    const ids = await users(client, 12, 'mx');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Mixed', members: [{ value: ids[0] }] }).expect(201)).body;
+    const url = `/Groups/${group.id}`;
+    const statuses: number[] = [];
+    const toggles = ids.slice(1, 9).map(async (id) => {
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: id }, { value: ids[0] }] }))).status);
+        statuses.push((await client.patch(url, patch({ op: 'remove', path: `members[value eq "${id}"]` }))).status);
+      }
+    });
+    const others = (async () => {
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await client.patch(url, patch({ op: 'replace', value: { displayName: `Mixed ${i}` } }))).status);
+        const etag = String((await client.get(`${url}?excludedAttributes=members`)).headers.etag);
+        statuses.push((await client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: ids[9] }] })).set('If-Match', etag)).status);
+        statuses.push((await client.patch(url, patch({ op: 'replace', path: 'members', value: [{ value: ids[0] }, { value: ids[10] }] }))).status);
+      }
+    })();
+    await Promise.all([...toggles, others]);
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    expect(statuses.every((status) => status === 204 || status === 412)).toBe(true);
+    const members = (await client.get(url).expect(200)).body.members.map((m: { value: string }) => m.value);
+    // the toggled members are out again; the last replacement's members are in
+    expect(members.filter((id: string) => ids.slice(1, 9).includes(id))).toEqual([]);
+    expect(members).toEqual(expect.arrayContaining([ids[0], ids[10]]));
+  });
+
   it('a membership PATCH naming an unknown user writes nothing; a PATCH of a missing group is 404', async () => {
     const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
     const client = scim(org.scimToken);
