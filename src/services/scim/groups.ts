@@ -1,6 +1,8 @@
 // SCIM Groups. Membership changes run as SQL deltas (cost grows with the members changed, not
-// with the group), under a row lock on the group so that concurrent PATCHes serialize; members
-// whose mapped seat type may change are re-evaluated through the gate in the same transaction.
+// with the group). A plain add/remove of an unmapped group is one statement that other
+// membership changes do not wait for; everything else (If-Match, attributes, replacements,
+// mapped groups) runs in a transaction holding the group row, and members whose mapped seat
+// type may change are re-evaluated through the gate in it (decision 0017).
 import { isUuid } from '../../domain/ids.js';
 import { invalidInput } from '../../domain/errors.js';
 import { decodeCursor, encodeCursor, type ListQuery } from '../../protocol/scim/list.js';
