@@ -79,6 +79,7 @@ try {
   await connection.close();
   if (process.env.SERVER_LOG_COPY) copyFileSync(path.join(DATA_DIR, 'server.log'), process.env.SERVER_LOG_COPY);
   rmSync(DATA_DIR, { recursive: true, force: true });
+  process.exit(); // a sampler of a failed phase would keep the process alive
 }
 
 async function main() {
