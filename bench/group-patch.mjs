@@ -192,8 +192,8 @@ async function main() {
   };
   const expect = async (response, status, what) => { if (response.status !== status) throw new Error(`${what}: ${response.status} ${response.text.slice(0, 200)}`); return response; };
   let groupBytes = 0;
-  await phase('GET group with 100k members (1 client)', 3, 1, async () => { groupBytes = (await expect(await call('GET', group), 200, 'GET group')).bytes; });
-  await phase('GET group with 100k members (4 clients)', 8, 4, async () => { await expect(await call('GET', group), 200, 'GET group'); });
+  await phase(`GET group with ${USERS.toLocaleString('en-US')} members (1 client)`, 3, 1, async () => { groupBytes = (await expect(await call('GET', group), 200, 'GET group')).bytes; });
+  await phase(`GET group with ${USERS.toLocaleString('en-US')} members (4 clients)`, 8, 4, async () => { await expect(await call('GET', group), 200, 'GET group'); });
   await phase('list pages of 100 users (16 clients)', 400, 16, async () => {
     await expect(await call('GET', `/Users?filter=${encodeURIComponent('active eq true')}&startIndex=${1 + Math.floor(Math.random() * 900) * 100}&count=100`), 200, 'list');
   });
