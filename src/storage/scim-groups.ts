@@ -65,6 +65,17 @@ export async function membersOfGroups(db: Db, orgId: string, groupIds: string[])
   return result;
 }
 
+/** One page of a group's members in id order, after `afterId` (keyset: each page is one index range). */
+export async function memberPage(db: Db, orgId: string, groupId: string, afterId: string | undefined, limit: number): Promise<{ id: string; userName: string }[]> {
+  let query = db.selectFrom('group_members as x')
+    .innerJoin('members as m', (join) => join.onRef('m.org_id', '=', 'x.org_id').onRef('m.id', '=', 'x.member_id'))
+    .select(['m.id', 'm.user_name'])
+    .where('x.org_id', '=', orgId).where('x.group_id', '=', groupId);
+  if (afterId !== undefined) query = query.where('x.member_id', '>', afterId);
+  const rows = await query.orderBy('x.member_id').limit(limit).execute();
+  return rows.map((row) => ({ id: row.id, userName: row.user_name }));
+}
+
 export interface GroupColumns { displayName: string; externalId: string | null; attributes: Record<string, unknown> }
 
 export async function insertGroup(db: Db, orgId: string, fields: GroupColumns): Promise<string> {
@@ -78,14 +89,15 @@ export async function insertGroup(db: Db, orgId: string, fields: GroupColumns): 
   }
 }
 
-/** Writes the group's own attributes (or only bumps its version when `fields` is undefined). */
-export async function updateGroup(db: Db, orgId: string, id: string, fields: GroupColumns | undefined): Promise<void> {
+/** Writes the group's own attributes (or only bumps its version when `fields` is undefined); returns the new version. */
+export async function updateGroup(db: Db, orgId: string, id: string, fields: GroupColumns | undefined): Promise<number> {
   try {
-    await db.updateTable('groups').set({
+    const row = await db.updateTable('groups').set({
       ...(fields ? { display_name: fields.displayName, external_id: fields.externalId, attributes: JSON.stringify(fields.attributes) } : {}),
       version: sql`version + 1`,
       updated_at: sql`now()`,
-    }).where('org_id', '=', orgId).where('id', '=', id).execute();
+    }).where('org_id', '=', orgId).where('id', '=', id).returning('version').executeTakeFirstOrThrow();
+    return row.version;
   } catch (error) {
     throw translatePgError(error);
   }
@@ -136,4 +148,69 @@ export async function deleteGroup(db: Db, orgId: string, id: string): Promise<st
   const members = await db.selectFrom('group_members').select('member_id').where('org_id', '=', orgId).where('group_id', '=', id).execute();
   await db.deleteFrom('groups').where('org_id', '=', orgId).where('id', '=', id).execute();
   return members.map((row) => row.member_id);
+}
+
+export type MemberDeltaOutcome =
+  | { kind: 'applied'; version: number; changed: string[] }
+  | { kind: 'notFound' }
+  | { kind: 'mapped' }
+  | { kind: 'unknownMembers'; unknown: string[] };
+
+/**
+ * Adds and removes members (disjoint id sets) of an unmapped group in ONE statement, run on its
+ * own (autocommit), and bumps the group's version when a row changed. Nothing is written when
+ * the group is gone, is mapped to a seat type (the caller then takes the gate's path), or an id
+ * to add names no member. The group row is locked `FOR KEY SHARE` (a delete or a change of its
+ * attributes waits for us, other membership changes do not), and its version row lock is taken
+ * by the last step, so concurrent changes of one group serialize only for their commit.
+ */
+export async function applyMemberDelta(db: Db, orgId: string, groupId: string, add: string[], remove: string[]): Promise<MemberDeltaOutcome> {
+  // The statement is atomic, so running it again is safe: after a deadlock with a transaction
+  // that locks the same member rows, or a foreign-key failure because a user was deleted between
+  // our read and our insert (the next run reports it as unknown).
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await memberDeltaOnce(db, orgId, groupId, [...new Set(add)], [...new Set(remove)]);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 3 || !code || !['40P01', '40001', '23503'].includes(code)) throw translatePgError(error);
+    }
+  }
+}
+
+async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: string[], removes: string[]): Promise<MemberDeltaOutcome> {
+  const { rows } = await sql<{ found_group: boolean; mapped: boolean; version: number | null; known: string[] | null; changed: string[] | null; bumped: number | null }>`
+    with g as (
+      select g.id, g.version,
+             exists (select 1 from group_mappings gm where gm.org_id = g.org_id and gm.idp_group_id in (g.id::text, g.external_id)) as mapped
+        from groups g where g.org_id = ${orgId}::uuid and g.id = ${groupId}::uuid
+         for key share of g
+    ),
+    known as (select m.id from members m where m.org_id = ${orgId}::uuid and m.id = any(${adds}::uuid[])),
+    go as (select g.id from g where not g.mapped and (select count(*) from known) = ${adds.length}::int),
+    ins as (
+      insert into group_members (org_id, group_id, member_id)
+      select ${orgId}::uuid, go.id, known.id from go, known
+      on conflict do nothing returning member_id
+    ),
+    del as (
+      delete from group_members x using go
+       where x.org_id = ${orgId}::uuid and x.group_id = go.id and x.member_id = any(${removes}::uuid[])
+      returning x.member_id
+    ),
+    bump as (
+      update groups set version = version + 1, updated_at = greatest(updated_at, now())
+       where org_id = ${orgId}::uuid and id = (select id from go) and (exists (select 1 from ins) or exists (select 1 from del))
+      returning version
+    )
+    select exists (select 1 from g) as found_group, coalesce((select mapped from g), false) as mapped, (select version from g) as version,
+           (select array_agg(id) from known) as known,
+           (select array_agg(member_id) from (select member_id from ins union all select member_id from del) c) as changed,
+           (select version from bump) as bumped`.execute(db);
+  const row = rows[0]!;
+  if (!row.found_group) return { kind: 'notFound' };
+  if (row.mapped) return { kind: 'mapped' };
+  const known = new Set(row.known ?? []);
+  if (known.size < adds.length) return { kind: 'unknownMembers', unknown: adds.filter((id) => !known.has(id)) };
+  return { kind: 'applied', version: row.bumped ?? row.version!, changed: row.changed ?? [] };
 }

@@ -16,3 +16,8 @@ export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>, atte
     }
   }
 }
+
+/** A read-only snapshot: every query in `fn` sees the database as of its first query. */
+export function inSnapshot<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
+}

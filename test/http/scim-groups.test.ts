@@ -74,6 +74,105 @@ describe('SCIM Groups', () => {
     expect(members).toHaveLength(20);
   });
 
+  it('16 clients toggling members of one group at once: no failure, exact membership, one version per change in its ETag', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 60, standard: 0 } });
+    const client = scim(org.scimToken);
+    const ids = await users(client, 26, 'tg');
+    const [kept, toggled] = [ids.slice(0, 10), ids.slice(10)];
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Toggled', members: kept.map((value) => ({ value })) }).expect(201)).body;
+    const start = Number(/\d+/.exec(group.meta.version)![0]);
+    const etags: string[] = [];
+    // Each client adds its member, removes it (Entra and Okta forms), adds it again: 3 changes each.
+    await Promise.all(toggled.map(async (id, i) => {
+      const steps = [
+        patch({ op: 'add', path: 'members', value: [{ value: id }] }),
+        i % 2 === 0 ? patch({ op: 'remove', path: 'members', value: [{ value: id }] }) : patch({ op: 'remove', path: `members[value eq "${id}"]` }),
+        patch({ op: 'add', path: 'members', value: [{ value: id }] }),
+      ];
+      for (const step of steps) etags.push(String((await client.patch(`/Groups/${group.id}`, step).expect(204)).headers.etag));
+    }));
+    const after = (await client.get(`/Groups/${group.id}`).expect(200)).body;
+    expect(after.members.map((m: { value: string }) => m.value).sort()).toEqual(ids.slice().sort());
+    expect(after.meta.version).toBe(`W/"${start + 48}"`);
+    // Every change got its own version, and its 204 said which (not a version read later).
+    expect(etags.slice().sort()).toEqual(Array.from({ length: 48 }, (_, k) => `W/"${start + 1 + k}"`).sort());
+  });
+
+  it('plain membership PATCHes beside renames, If-Match PATCHes and member replacements of the same group: no 5xx, no deadlock', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 40, standard: 0 } });
+    const client = scim(org.scimToken);
+    const ids = await users(client, 12, 'mx');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Mixed', members: [{ value: ids[0] }] }).expect(201)).body;
+    const url = `/Groups/${group.id}`;
+    const statuses: number[] = [];
+    const toggles = ids.slice(1, 9).map(async (id) => {
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: id }, { value: ids[0] }] }))).status);
+        statuses.push((await client.patch(url, patch({ op: 'remove', path: `members[value eq "${id}"]` }))).status);
+      }
+    });
+    const others = (async () => {
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await client.patch(url, patch({ op: 'replace', value: { displayName: `Mixed ${i}` } }))).status);
+        const etag = String((await client.get(`${url}?excludedAttributes=members`)).headers.etag);
+        statuses.push((await client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: ids[9] }] })).set('If-Match', etag)).status);
+        statuses.push((await client.patch(url, patch({ op: 'replace', path: 'members', value: [{ value: ids[0] }, { value: ids[10] }] }))).status);
+      }
+    })();
+    await Promise.all([...toggles, others]);
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    expect(statuses.every((status) => status === 204 || status === 412)).toBe(true);
+    const members = (await client.get(url).expect(200)).body.members.map((m: { value: string }) => m.value);
+    // the toggled members are out again; the last replacement's members are in
+    expect(members.filter((id: string) => ids.slice(1, 9).includes(id))).toEqual([]);
+    expect(members).toEqual(expect.arrayContaining([ids[0], ids[10]]));
+  });
+
+  it('a membership PATCH naming an unknown user writes nothing; a PATCH of a missing group is 404', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
+    const client = scim(org.scimToken);
+    const [a, b] = await users(client, 2, 'uk');
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Unknowns', members: [{ value: a }] }).expect(201)).body;
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const refused = await client.patch(`/Groups/${group.id}`, patch(
+      { op: 'remove', path: `members[value eq "${a}"]` },
+      { op: 'add', path: 'members', value: [{ value: b }, { value: unknown }] },
+    )).expect(400);
+    expect(refused.body.detail).toContain(unknown);
+    await client.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: 'not-a-uuid' }] })).expect(400);
+    const same = (await client.get(`/Groups/${group.id}`).expect(200)).body;
+    expect(same.members.map((m: { value: string }) => m.value)).toEqual([a]);
+    expect(same.meta.version).toBe(group.meta.version);
+    await client.patch(`/Groups/${unknown}`, patch({ op: 'add', path: 'members', value: [{ value: b }] })).expect(404);
+    await client.patch(`/Groups/${unknown}`, patch({ op: 'remove', path: `members[value eq "${b}"]` })).expect(404);
+  });
+
+  it('writes a group of several thousand members page by page: the same members, order and shape as the whole-body path', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
+    const client = scim(org.scimToken);
+    const group = (await client.post('/Groups', { schemas: [GROUP], displayName: 'Big' }).expect(201)).body;
+    // 4,500 users and memberships by SQL (three pages of 2,000 and a partial one), then one by SCIM.
+    await t.ctx.handle.pool.query(`
+      with u as (
+        insert into members (org_id, user_name, active, role, seat_state, source, attributes)
+        select $1, 'big' || i || '@x.com', false, 'member', 'inactive', 'scim', '{}' from generate_series(1, 4500) i returning org_id, id)
+      insert into group_members (org_id, group_id, member_id) select org_id, $2, id from u`, [org.orgId, group.id]);
+    const whole = (await client.get(`/Groups/${group.id}?attributes=members,displayName`).expect(200)).body;
+    const paged = await client.get(`/Groups/${group.id}`).expect(200);
+    expect(paged.headers['content-type']).toBe('application/scim+json');
+    expect(paged.body.members).toHaveLength(4500);
+    // (supertest serves each request on its own port: compare $ref without the origin)
+    const local = (members: { $ref: string }[]) => members.map((m) => ({ ...m, $ref: new URL(m.$ref).pathname }));
+    expect(local(paged.body.members)).toEqual(local(whole.members));
+    expect(paged.body.members[0]).toEqual({ value: expect.any(String), display: expect.stringMatching(/^big\d+@x\.com$/), $ref: expect.stringContaining('/Users/'), type: 'User' });
+    expect(paged.body).toMatchObject({ id: group.id, displayName: 'Big', meta: { resourceType: 'Group', version: paged.headers.etag } });
+    await client.get(`/Groups/${group.id}`).set('If-None-Match', String(paged.headers.etag)).expect(304);
+    // PUT answers with the group the same way
+    const put = (await client.put(`/Groups/${group.id}`, { schemas: [GROUP], displayName: 'Big 2' }).expect(200)).body;
+    expect(put.members).toHaveLength(4500);
+    expect(put.displayName).toBe('Big 2');
+  });
+
   it('PUT replaces the member list (wizard apps) and keeps it when members are omitted; DELETE answers 204', async () => {
     const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
     const client = scim(org.scimToken);

@@ -304,9 +304,11 @@ export function groupResource(view: GroupView, baseUrl: string): JsonObject {
       version: etagOf(view.version),
     },
   };
-  if (view.members) {
-    resource.members = view.members.map((m) => ({ value: m.id, display: m.userName, $ref: `${baseUrl}/Users/${m.id}`, type: 'User' }));
-  }
+  if (view.members) resource.members = view.members.map((m) => groupMemberEntry(m, baseUrl));
   return resource;
 }
+
+/** One element of a group's `members` (also written page by page for a big group). */
+export const groupMemberEntry = (m: { id: string; userName: string }, baseUrl: string): JsonObject =>
+  ({ value: m.id, display: m.userName, $ref: `${baseUrl}/Users/${m.id}`, type: 'User' });
 

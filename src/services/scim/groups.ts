@@ -1,18 +1,20 @@
 // SCIM Groups. Membership changes run as SQL deltas (cost grows with the members changed, not
-// with the group), under a row lock on the group so that concurrent PATCHes serialize; members
-// whose mapped seat type may change are re-evaluated through the gate in the same transaction.
+// with the group). A plain add/remove of an unmapped group is one statement that other
+// membership changes do not wait for; everything else (If-Match, attributes, replacements,
+// mapped groups) runs in a transaction holding the group row, and members whose mapped seat
+// type may change are re-evaluated through the gate in it (decision 0017).
 import { isUuid } from '../../domain/ids.js';
 import { invalidInput } from '../../domain/errors.js';
 import { decodeCursor, encodeCursor, type ListQuery } from '../../protocol/scim/list.js';
 import { badRequest } from '../../protocol/scim/errors.js';
 import { compileFilter, sortKey } from '../../protocol/scim/filter/index.js';
-import { applyPatch, normalizePatchRequest, type MembershipDelta, type PatchDialect } from '../../protocol/scim/patch/index.js';
+import { applyPatch, normalizePatchRequest, type MembershipDelta, type PatchDialect, type PatchOperation } from '../../protocol/scim/patch/index.js';
 import { groupFieldsFromBody, groupFieldsFromResource, groupPatchDocument, type GroupView } from '../../protocol/scim/representation.js';
 import { jsonEqual } from '../../protocol/scim/patch/json.js';
 import type { Db } from '../../storage/database.js';
 import * as groups from '../../storage/scim-groups.js';
 import { groupIsMapped } from '../../storage/seats.js';
-import { inTransaction } from '../../storage/transactions.js';
+import { inSnapshot, inTransaction } from '../../storage/transactions.js';
 import { reevaluate, type GateOrg } from '../seats/seat-gate.js';
 import type { ServiceContext } from '../context.js';
 import { thenCheckSeats } from '../seats/monitoring.js';
@@ -30,6 +32,31 @@ export async function getGroup(ctx: ServiceContext, caller: ScimCaller, id: stri
   const view = isUuid(id) ? await groups.findGroup(ctx.db, caller.orgId, id) : undefined;
   if (!view) throw notFoundError('Group', id);
   return (await withMembers(ctx.db, caller.orgId, [view], wantMembers))[0]!;
+}
+
+const MEMBER_PAGE = 2000;
+
+/**
+ * The group and its members in pages, all from one snapshot (a read-only transaction held while
+ * `use` runs): a body with 100,000 members is written page by page, never held whole.
+ */
+export async function readGroupInPages<T>(
+  ctx: ServiceContext, caller: ScimCaller, id: string,
+  use: (view: GroupView, pages: () => AsyncGenerator<{ id: string; userName: string }[]>) => Promise<T>,
+): Promise<T> {
+  if (!isUuid(id)) throw notFoundError('Group', id);
+  return inSnapshot(ctx.db, async (trx) => {
+    const view = await groups.findGroup(trx, caller.orgId, id);
+    if (!view) throw notFoundError('Group', id);
+    return use(view, async function* pages() {
+      for (let after: string | undefined; ;) {
+        const page = await groups.memberPage(trx, caller.orgId, id, after, MEMBER_PAGE);
+        if (page.length > 0) yield page;
+        if (page.length < MEMBER_PAGE) return;
+        after = page[page.length - 1]!.id;
+      }
+    });
+  });
 }
 
 export async function listGroups(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, wantMembers: boolean) {
@@ -51,13 +78,15 @@ export async function listGroups(ctx: ServiceContext, caller: ScimCaller, query:
   return { total: page.total, views: await withMembers(ctx.db, caller.orgId, page.views, wantMembers) };
 }
 
+function unknownMembersError(unknown: string[]) {
+  const shown = unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, … (${unknown.length} in all)` : '');
+  return invalidInput(`No user with id ${shown} in this organization.`);
+}
+
 async function requireKnownMembers(trx: Db, orgId: string, ids: string[]): Promise<void> {
   const malformed = ids.filter((id) => !isUuid(id));
   const unknown = malformed.length > 0 ? malformed : await groups.unknownMemberIds(trx, orgId, ids);
-  if (unknown.length > 0) {
-    const shown = unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, … (${unknown.length} in all)` : '');
-    throw invalidInput(`No user with id ${shown} in this organization.`);
-  }
+  if (unknown.length > 0) throw unknownMembersError(unknown);
 }
 
 /** Applies membership deltas in order; returns the members whose membership changed. */
@@ -108,7 +137,7 @@ export async function createGroup(ctx: ServiceContext, caller: ScimCaller, body:
 async function changeGroup(
   ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined,
   compute: (current: GroupView) => { fields?: ReturnType<typeof groupFieldsFromResource>; membership: MembershipDelta[] },
-): Promise<boolean> {
+): Promise<{ changed: boolean; version: number }> {
   if (!isUuid(id)) throw notFoundError('Group', id);
   return thenCheckSeats(ctx, caller.orgId, inTransaction(ctx.db, async (trx) => {
     const org = await writableOrg(trx, ctx, caller.orgId);
@@ -117,10 +146,11 @@ async function changeGroup(
     checkIfMatch(current.version, ifMatch);
     const { fields, membership } = compute(current);
     const changedMembers = await applyMembership(trx, caller.orgId, id, membership);
-    if (!fields && changedMembers.size === 0) return false; // a no-op changes nothing, not even lastModified
-    await groups.updateGroup(trx, caller.orgId, id, fields);
+    // a no-op changes nothing, not even lastModified
+    if (!fields && changedMembers.size === 0) return { changed: false, version: current.version };
+    const version = await groups.updateGroup(trx, caller.orgId, id, fields);
     await reevaluateMembers(trx, org, caller, id, changedMembers);
-    return true;
+    return { changed: true, version };
   }));
 }
 
@@ -136,17 +166,47 @@ export async function replaceGroup(ctx: ServiceContext, caller: ScimCaller, id: 
       membership: memberIds === undefined ? [] : [{ kind: 'replaceAll', ids: memberIds }],
     };
   });
-  return { changed };
+  return changed;
+}
+
+/**
+ * The add and remove ids of a PATCH that only adds and removes members (what Entra and Okta send
+ * for a membership change), when no id is both added and removed (then order would matter).
+ */
+function plainMembershipChange(operations: PatchOperation[]): { add: string[]; remove: string[] } | undefined {
+  const add: string[] = [];
+  const remove: string[] = [];
+  for (const operation of operations) {
+    if (operation.kind !== 'membership') return undefined;
+    const { delta } = operation;
+    if (delta.kind === 'add') add.push(...delta.ids);
+    else if (delta.kind === 'remove') remove.push(...delta.ids);
+    else return undefined;
+  }
+  const removed = new Set(remove);
+  return add.some((id) => removed.has(id)) ? undefined : { add, remove };
 }
 
 export async function patchGroup(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string) {
   const operations = normalizePatchRequest('Group', body, { dialect });
-  const changed = await changeGroup(ctx, caller, id, ifMatch, (current) => {
+  // The IdPs' membership change (one member in or out, usually) is one statement on its own:
+  // no transaction, no read of the group, no lock that other membership changes wait for. A
+  // mapped group, If-Match or anything else takes the transaction below (decision 0017).
+  const plain = ifMatch === undefined && isUuid(id) ? plainMembershipChange(operations) : undefined;
+  if (plain) {
+    const malformed = plain.add.filter((member) => !isUuid(member));
+    if (malformed.length > 0) throw unknownMembersError(malformed);
+    await writableOrg(ctx.db, ctx, caller.orgId);
+    const outcome = await groups.applyMemberDelta(ctx.db, caller.orgId, id, plain.add, plain.remove.filter(isUuid));
+    if (outcome.kind === 'notFound') throw notFoundError('Group', id);
+    if (outcome.kind === 'unknownMembers') throw unknownMembersError(outcome.unknown);
+    if (outcome.kind === 'applied') return { changed: outcome.changed.length > 0, version: outcome.version };
+  }
+  return changeGroup(ctx, caller, id, ifMatch, (current) => {
     const document = groupPatchDocument(current);
     const result = applyPatch('Group', document, operations, { id: current.id });
     return { fields: result.changed ? groupFieldsFromResource(result.resource, document) : undefined, membership: result.membership };
   });
-  return { changed };
 }
 
 export async function deleteGroup(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void> {

@@ -2,7 +2,7 @@
 import type { ResourceType } from '../../../protocol/scim/attributes.js';
 import type { ListQuery } from '../../../protocol/scim/list.js';
 import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
-import { groupResource, userResource, type JsonObject } from '../../../protocol/scim/representation.js';
+import { groupMemberEntry, groupResource, userResource, type JsonObject } from '../../../protocol/scim/representation.js';
 import type { ServiceContext } from '../../../services/context.js';
 import type { ScimCaller } from '../../../services/scim/common.js';
 import * as groups from '../../../services/scim/groups.js';
@@ -20,15 +20,21 @@ export interface ScimResourceHandler {
   get(ctx: ServiceContext, caller: ScimCaller, id: string, withRelated: boolean): Promise<ScimView>;
   list(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, withRelated: boolean): Promise<{ total: number; views: ScimView[]; nextCursor?: string }>;
   create(ctx: ServiceContext, caller: ScimCaller, body: unknown): Promise<ScimView>;
-  /** A write answers the resource as written when it has it (`withRelated` as for get), so that
-   *  the route does not read it again; without a view the route reads it. */
-  replace(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string, withRelated?: boolean): Promise<{ view?: ScimView; changed?: boolean }>;
-  patch(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string, withRelated?: boolean): Promise<{ view?: ScimView; changed?: boolean }>;
+  /** A write answers the resource as written when it has it (`withRelated` as for get), or at
+   *  least the version it produced, so that the route does not read it again; with neither, the
+   *  route reads it. */
+  replace(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string, withRelated?: boolean): Promise<Written>;
+  patch(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string, withRelated?: boolean): Promise<Written>;
   remove(ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch?: string): Promise<void>;
   render(view: ScimView, baseUrl: string): JsonObject;
+  /** The resource with its related list in pages (a group of 100,000 members), for a body
+   *  written piece by piece; `use` runs while the snapshot is open. */
+  readInPages?<T>(ctx: ServiceContext, caller: ScimCaller, id: string, baseUrl: string,
+    use: (view: ScimView, rendered: JsonObject, related: AsyncIterable<JsonObject[]>) => Promise<T>): Promise<T>;
 }
 
 export type ScimView = { id: string; version: number };
+export type Written = { view?: ScimView; version?: number; changed?: boolean };
 
 export const userHandler: ScimResourceHandler = {
   type: 'User', endpoint: 'Users', related: 'groups', patchAnswersNoContent: true,
@@ -42,6 +48,10 @@ export const groupHandler: ScimResourceHandler = {
   get: groups.getGroup, list: groups.listGroups, create: groups.createGroup,
   replace: groups.replaceGroup, patch: groups.patchGroup, remove: groups.deleteGroup,
   render: (view, baseUrl) => groupResource(view as groups.GroupViewType, baseUrl),
+  readInPages: (ctx, caller, id, baseUrl, use) => groups.readGroupInPages(ctx, caller, id, (view, pages) =>
+    use(view, groupResource(view, baseUrl), (async function* entries() {
+      for await (const page of pages()) yield page.map((member) => groupMemberEntry(member, baseUrl));
+    })())),
 };
 
 export const RESOURCE_HANDLERS: readonly ScimResourceHandler[] = [userHandler, groupHandler];

@@ -15,6 +15,41 @@ export function sendScim(res: Response, status: number, body: unknown, headers: 
   res.send(Buffer.from(JSON.stringify(body), 'utf8'));
 }
 
+/**
+ * A resource whose `related` list is written page by page (chunked), so that a group of 100,000
+ * members is never one string in memory. The list goes last, as `groupResource` puts it. A
+ * failure after the first byte can only cut the connection; a client that leaves stops the reads.
+ */
+export async function sendScimInPages(
+  res: Response, status: number, rendered: Record<string, unknown>, related: string, pages: AsyncIterable<unknown[]>, headers: Record<string, string> = {},
+): Promise<void> {
+  const mark = '\u0000related\u0000';
+  const [head, tail] = JSON.stringify({ ...rendered, [related]: mark }).split(JSON.stringify(mark)) as [string, string];
+  res.status(status);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
+  let first = true;
+  let written = false;
+  const write = async (text: string) => {
+    written = true;
+    if (res.write(text)) return;
+    await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+  };
+  try {
+    await write(`${head}[`);
+    for await (const page of pages) {
+      if (res.destroyed) return;
+      if (page.length === 0) continue;
+      await write((first ? '' : ',') + page.map((element) => JSON.stringify(element)).join(','));
+      first = false;
+    }
+    res.end(`]${tail}`);
+  } catch (error) {
+    if (!written) throw error;
+    res.destroy(error as Error);
+  }
+}
+
 export function sendScimError(res: Response, error: ScimError): void {
   sendScim(res, error.status, errorBody(error.status, error.message, error.scimType), error.headers);
 }

@@ -14,7 +14,7 @@ import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
 import { compileFilter, ScimFilterError } from '../../../protocol/scim/filter/index.js';
 import type { RequireBearer } from '../auth.js';
 import { RESOURCE_HANDLERS, type ScimResourceHandler, type ScimView } from './resource-types.js';
-import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError } from './respond.js';
+import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError, sendScimInPages } from './respond.js';
 import { bulkRoute } from './bulk.js';
 import { handle } from '../handle.js';
 import { InputRejected, jsonInput } from '../input.js';
@@ -157,13 +157,33 @@ async function searchAll(ctx: ServiceContext, caller: ScimCaller, query: ListQue
   return listResponse(query, total, resources);
 }
 
+const notModified = (ifNoneMatch: string, etag: string) =>
+  ifNoneMatch.split(',').map((t) => t.trim()).some((t) => t === '*' || t === etag || `W/${t}` === etag);
+
 function mountResource(router: Router, ctx: ServiceContext, config: Config, handler: ScimResourceHandler): void {
   const base = `/${handler.endpoint}`;
   const baseUrl = (req: Request) => scimBaseUrl(req, config.server.publicUrl);
   const projectionOf = (req: Request) => parseProjection(handler.type, queryText(req, 'attributes'), queryText(req, 'excludedAttributes'));
   const idOf = (req: Request) => String(req.params.id);
 
+  // Without attributes/excludedAttributes, a resource whose related list can be long (a group's
+  // members) is written page by page from one snapshot; a projection takes the whole-body path.
+  const inPages = (req: Request) => handler.readInPages !== undefined
+    && queryText(req, 'attributes') === undefined && queryText(req, 'excludedAttributes') === undefined;
+  const sendInPages = (req: Request, res: Response, status: number, id: string, ifNoneMatch?: string) =>
+    handler.readInPages!(ctx, callerOf(res), id, baseUrl(req), async (view, rendered, related) => {
+      const etag = etagOf(view.version);
+      if (ifNoneMatch && notModified(ifNoneMatch, etag)) {
+        res.status(304).setHeader('ETag', etag);
+        res.end();
+        return;
+      }
+      await sendScimInPages(res, status, rendered, handler.related, related, { ETag: etag });
+    });
+
+  /** `written`: the resource as the write answered it, when it did (no read after the write). */
   const sendResource = async (req: Request, res: Response, status: number, id: string, written?: ScimView) => {
+    if (!written && inPages(req)) return sendInPages(req, res, status, id);
     const projection = projectionOf(req);
     const view = written ?? await handler.get(ctx, callerOf(res), id, projection.wants(handler.related));
     sendScim(res, status, projection.apply(handler.render(view, baseUrl(req))), { ETag: etagOf(view.version) });
@@ -182,11 +202,12 @@ function mountResource(router: Router, ctx: ServiceContext, config: Config, hand
   }));
 
   router.get(`${base}/:id`, handle(async (req, res) => {
+    const ifNoneMatch = header(req, 'if-none-match');
+    if (inPages(req)) return sendInPages(req, res, 200, idOf(req), ifNoneMatch);
     const projection = projectionOf(req);
     const view = await handler.get(ctx, callerOf(res), idOf(req), projection.wants(handler.related));
     const etag = etagOf(view.version);
-    const ifNoneMatch = header(req, 'if-none-match');
-    if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).some((t) => t === '*' || t === etag || `W/${t}` === etag)) {
+    if (ifNoneMatch && notModified(ifNoneMatch, etag)) {
       res.status(304).setHeader('ETag', etag);
       res.end();
       return;
@@ -212,8 +233,9 @@ function mountResource(router: Router, ctx: ServiceContext, config: Config, hand
     const noContent = handler.patchAnswersNoContent && !asked;
     const written = await handler.patch(ctx, callerOf(res), idOf(req), req.body, dialectOf(req), header(req, 'if-match'), !noContent && projectionOf(req).wants(handler.related));
     if (noContent) {
-      const view = written.view ?? await handler.get(ctx, callerOf(res), idOf(req), false);
-      res.status(204).setHeader('ETag', etagOf(view.version));
+      // The version the change produced, when the handler says it (no read after the write).
+      const version = written.view?.version ?? written.version ?? (await handler.get(ctx, callerOf(res), idOf(req), false)).version;
+      res.status(204).setHeader('ETag', etagOf(version));
       res.end();
       return;
     }

@@ -1,0 +1,338 @@
+// Group PATCH of one member in a 100,000-member group, and the server's memory (issue 14).
+// Measures, through HTTP against `node dist/src/main.js`:
+//   - PATCH add / remove of one member (Entra form: `remove` with a value list; Okta form:
+//     `members[value eq "…"]`), 1 client and 16 clients on the same group, each client toggling
+//     its own member: latency, failures by status, statements per PATCH (pg_stat_statements,
+//     BEGIN/COMMIT included), CPU per PATCH of the server and of PostgreSQL (/proc), and the final
+//     membership (exactly the loaded members; every toggled member out again);
+//   - the server's VmRSS / VmHWM (/proc/PID/status) after the load and during each phase,
+//     including GET of the group with its 100,000 members, list pages and lookups.
+//
+//   node bench/group-patch.mjs [--users 100000] [--pairs 150] [--json FILE]
+//
+// The bundled PostgreSQL runs from data/bench-groups (wiped at start and at the end), restarted
+// once with pg_stat_statements. The load is set-based SQL. See bench/README.md.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync, createWriteStream, readFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const USERS = Number(option('--users', '100000'));
+let PAIRS = Number(option('--pairs', '150')); // add+remove pairs per client (c=1); c=16: PAIRS/4 per client
+const JSON_OUT = option('--json', undefined);
+const CLIENTS = 16;
+const PATCH_ONLY = argv.includes('--patch-only'); // skip the memory phases
+const MEMORY_ONLY = argv.includes('--memory-only'); // PATCH runs of 2 pairs only
+const TICK_MS = 10;
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DATA_DIR = path.join(ROOT, 'data', 'bench-groups');
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const log = (message) => process.stderr.write(`[group-patch ${(performance.now() / 1000).toFixed(1)}s] ${message}\n`);
+const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  s.once('error', reject);
+});
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+rmSync(DATA_DIR, { recursive: true, force: true });
+mkdirSync(DATA_DIR, { recursive: true });
+const pgPort = await freePort();
+const httpPort = await freePort();
+Object.assign(process.env, { SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false' });
+
+const { loadConfig } = await import('../dist/src/config.js');
+const { createLogger } = await import('../dist/src/observability/logger.js');
+const { connectDatabase } = await import('../dist/src/server.js');
+const { createOrganization } = await import('../dist/src/services/organizations.js');
+
+const config = await loadConfig();
+const logger = createLogger('warn');
+let connection = await connectDatabase(config, logger);
+await connection.handle.pool.query("alter system set shared_preload_libraries = 'pg_stat_statements'");
+await connection.handle.pool.query("alter system set pg_stat_statements.track = 'all'");
+await connection.close();
+connection = await connectDatabase(config, logger);
+const { pool, db } = connection.handle;
+await pool.query('create extension if not exists pg_stat_statements');
+
+let child;
+let postmasterPid;
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`group-patch failed: ${error?.stack ?? error}\n`);
+  if (child) process.stderr.write(`server exit code ${child.exitCode}, signal ${child.signalCode}\n`);
+  try { process.stderr.write(readFileSync(path.join(DATA_DIR, 'server.log'), 'utf8').split('\n').slice(-20).join('\n')); } catch { /* none */ }
+  process.exitCode = 1;
+} finally {
+  if (child && child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); }
+  await connection.close();
+  if (process.env.SERVER_LOG_COPY) copyFileSync(path.join(DATA_DIR, 'server.log'), process.env.SERVER_LOG_COPY);
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  process.exit(); // a sampler of a failed phase would keep the process alive
+}
+
+async function main() {
+  const ctx = { db, plans: config.plans, now: () => new Date() };
+  const org = await createOrganization(ctx, {
+    name: 'Group patch bench', plan: 'enterprise', seats: { enterprise: 2 * USERS },
+    prices: { enterprise: 4000 }, ownerEmail: 'owner@bench.example', billingMode: 'sales_assisted',
+  });
+  const t0 = performance.now();
+  const loaded = await load(org.orgId);
+  log(`loaded ${USERS} users and a ${USERS}-member group in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  child = spawn(process.execPath, [...(process.env.SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'], {
+    cwd: ROOT,
+    env: {
+      ...process.env, DATABASE_URL: '', SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort),
+      PORT: String(httpPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false',
+      SEATGATE_SCIM_RATE_LIMIT_PER_MINUTE: '100000000', SEATGATE_RENEWAL_CHECK_SECONDS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const serverLog = createWriteStream(path.join(DATA_DIR, 'server.log'));
+  child.stdout.pipe(serverLog);
+  child.stderr.pipe(serverLog);
+  const base = `http://127.0.0.1:${httpPort}`;
+  for (let i = 0; ; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
+    try { if ((await request('GET', `${base}/readyz`)).status === 200) break; } catch { /* not yet */ }
+    if (i > 6000) throw new Error('the server did not become ready in 60 s');
+    await sleep(10);
+  }
+  const scim = `${base}/scim/v2`;
+  const auth = { Authorization: `Bearer ${org.scimToken}` };
+  const call = (method, url, body) => request(method, `${scim}${url}`, body, auth);
+  const memory = { afterStart: rss() };
+
+  const group = `/Groups/${loaded.groupId}`;
+  const add = (id) => ({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] });
+  const removeEntra = (id) => ({ schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members', value: [{ value: id }] }] });
+  const removeOkta = (id) => ({ schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }] });
+
+  // Each client toggles its own member (not in the group at the start): add, remove, add, …
+  const scenario = async (name, clients, pairs, remove) => {
+    const sampler = rssSampler();
+    const waits = lockWaitSampler();
+    await pool.query('select pg_stat_statements_reset()');
+    const before = cpu();
+    const latencies = { add: [], remove: [] };
+    const statuses = {};
+    const started = performance.now();
+    await Promise.all(Array.from({ length: clients }, async (_, w) => {
+      const id = loaded.extra[w];
+      for (let i = 0; i < 2 * pairs; i += 1) {
+        const kind = i % 2 === 0 ? 'add' : 'remove';
+        for (;;) {
+          const t = performance.now();
+          const response = await call('PATCH', group, kind === 'add' ? add(id) : remove(id));
+          const ms = performance.now() - t;
+          statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+          if (response.status === 204 || response.status === 200) { latencies[kind].push(ms); break; }
+          if (response.status >= 500 || statuses[response.status] > 50) throw new Error(`${name}: PATCH answered ${response.status}: ${response.text.slice(0, 300)}`);
+        }
+      }
+    }));
+    const wallMs = performance.now() - started;
+    const n = latencies.add.length + latencies.remove.length;
+    const spent = cpuSince(before, n);
+    await sleep(500); // after-commit work, if any, is counted too
+    const statements = (await pool.query(`
+      select query, calls::int from pg_stat_statements
+       where dbid = (select oid from pg_database where datname = current_database()) and query not like '%pg_stat_statements%' and query not like '%pg_stat_activity%'
+       order by calls desc`)).rows;
+    const members = (await pool.query('select count(*)::int as n, count(*) filter (where member_id = any($3::uuid[]))::int as extra from group_members where org_id = $1 and group_id = $2',
+      [org.orgId, loaded.groupId, loaded.extra])).rows[0];
+    if (members.n !== USERS || members.extra !== 0) throw new Error(`${name}: the group has ${members.n} members (${members.extra} toggled ones), expected ${USERS} (0)`);
+    const all = [...latencies.add, ...latencies.remove];
+    const row = {
+      name, clients, patches: n, perSecond: n / wallMs * 1000, statuses,
+      all: stats(all), add: stats(latencies.add), remove: stats(latencies.remove),
+      statementsPerPatch: statements.reduce((s, r) => s + r.calls, 0) / n,
+      statements: statements.map((r) => ({ perPatch: r.calls / n, query: r.query.replace(/\s+/g, ' ').slice(0, 140) })),
+      cpuMsPerPatch: spent, rss: sampler.stop(), lockWaits: await waits.stop(),
+    };
+    log(`${name}: ${n} PATCHes, ${row.perSecond.toFixed(0)}/s, p50 ${row.all.p50.toFixed(1)} p99 ${row.all.p99.toFixed(1)} ms, `
+      + `${row.statementsPerPatch.toFixed(1)} statements, CPU server ${spent.server.toFixed(2)} + PG ${spent.pg.toFixed(2)} ms per PATCH, statuses ${JSON.stringify(statuses)}, backends waiting on a lock ${row.lockWaits.toFixed(2)} on average, RSS max ${row.rss.maxMiB.toFixed(0)} MiB`);
+    return row;
+  };
+
+  await scenario('warm-up', 4, 10, removeEntra);
+  const rows = [];
+  if (MEMORY_ONLY) PAIRS = 2;
+  rows.push(await scenario('Entra add/remove, 1 client', 1, PAIRS, removeEntra));
+  rows.push(await scenario('Okta add/remove members[value eq], 1 client', 1, PAIRS, removeOkta));
+  rows.push(await scenario('Entra add/remove, 16 clients', CLIENTS, Math.ceil(PAIRS / 4), removeEntra));
+  rows.push(await scenario('Okta add/remove members[value eq], 16 clients', CLIENTS, Math.ceil(PAIRS / 4), removeOkta));
+  memory.afterPatches = rss();
+  if (PATCH_ONLY) { print(rows, memory); return; }
+
+  // Memory under reads that scale with the organization.
+  const phase = async (name, times, concurrency, fn) => {
+    const sampler = rssSampler();
+    const before = cpu();
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => { while (next < times) { next += 1; await fn(); } }));
+    const perSecond = times / (performance.now() - started) * 1000;
+    const r = { ...sampler.stop(), serverCpuMsPerRequest: cpuSince(before, times).server, perSecond };
+    memory[name] = r;
+    log(`${name}: RSS max ${r.maxMiB.toFixed(0)} MiB, HWM ${r.hwmMiB.toFixed(0)} MiB, server CPU ${r.serverCpuMsPerRequest.toFixed(2)} ms per request, ${perSecond.toFixed(0)}/s`);
+  };
+  const expect = async (response, status, what) => { if (response.status !== status) throw new Error(`${what}: ${response.status} ${response.text.slice(0, 200)}`); return response; };
+  let groupBytes = 0;
+  await phase(`GET group with ${USERS.toLocaleString('en-US')} members (1 client)`, 3, 1, async () => { groupBytes = (await expect(await call('GET', group), 200, 'GET group')).bytes; });
+  await phase(`GET group with ${USERS.toLocaleString('en-US')} members (4 clients)`, 8, 4, async () => { await expect(await call('GET', group), 200, 'GET group'); });
+  await phase('list pages of 100 users (16 clients)', 400, 16, async () => {
+    await expect(await call('GET', `/Users?filter=${encodeURIComponent('active eq true')}&startIndex=${1 + Math.floor(Math.random() * 900) * 100}&count=100`), 200, 'list');
+  });
+  await phase('userName eq lookups (16 clients)', 2000, 16, async () => {
+    await expect(await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "user${1 + Math.floor(Math.random() * USERS)}@bench.example"`)}`), 200, 'lookup');
+  });
+  // Last: a list page of groups still builds every member of every group on it in memory.
+  await phase('GET /Groups page with members (whole body)', 3, 1, async () => { await expect(await call('GET', '/Groups?count=100'), 200, 'GET /Groups'); });
+  memory.end = rss();
+  memory.groupBytes = groupBytes;
+  print(rows, memory);
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ users: USERS, rows, memory }, null, 2));
+}
+
+async function load(orgId) {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`
+      insert into members (org_id, user_name, external_id, active, role, seat_state, seat_type, seat_reason, source, attributes, created_at, updated_at)
+      select $1::uuid, 'user' || i || '@bench.example', 'okta-' || lpad(i::text, 8, '0'), true, 'member', 'assigned', 'enterprise',
+             jsonb_build_object('kind', 'highest_available', 'trigger', 'scim_create', 'by', jsonb_build_object('type', 'scim'), 'at', '2026-01-01T00:00:00Z'),
+             'scim',
+             jsonb_build_object('name', jsonb_build_object('givenName', 'Given' || i, 'familyName', 'Family' || (i % 997)),
+                                'displayName', 'User ' || i,
+                                'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@bench.example', 'type', 'work', 'primary', true)),
+                                'title', 'Engineer', 'locale', 'en-US'),
+             now() - make_interval(secs => ($2::int - i + 1) * 30), now()
+        from generate_series(1, $2::int + ${CLIENTS}) as i`, [orgId, USERS]);
+    await client.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+    const groupId = (await client.query(`insert into groups (org_id, display_name, external_id, attributes) values ($1, 'All Employees', 'okta-grp-all', '{}') returning id`, [orgId])).rows[0].id;
+    await client.query(`insert into group_members (org_id, group_id, member_id)
+      select org_id, $2, id from members where org_id = $1 and substring(external_id from 6)::int <= $3`, [orgId, groupId, USERS]);
+    const extra = (await client.query(`select id from members where org_id = $1 and substring(external_id from 6)::int > $2 order by external_id`, [orgId, USERS])).rows.map((r) => r.id);
+    await client.query('commit');
+    await client.query('vacuum analyze members, groups, group_members, seat_allocations, credentials, organizations');
+    return { groupId, extra };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+// How many backends wait on a heavyweight lock (a row lock shows as 'transactionid' or 'tuple'),
+// on average over samples every 20 ms: serialization that does not depend on the machine's speed.
+function lockWaitSampler() {
+  let samples = 0;
+  let waiting = 0;
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const { rows } = await pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      samples += 1;
+      waiting += rows[0].n;
+    } finally { busy = false; }
+  }, 20);
+  return { stop: async () => { clearInterval(timer); while (busy) await sleep(5); return samples ? waiting / samples : 0; } };
+}
+
+function rss() {
+  let status = '';
+  try { status = readFileSync(`/proc/${child.pid}/status`, 'utf8'); } catch { /* exited */ }
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+}
+function rssSampler() {
+  let max = 0;
+  const timer = setInterval(() => { max = Math.max(max, rss().rssMiB); }, 25);
+  return { stop: () => { clearInterval(timer); const now = rss(); return { maxMiB: Math.max(max, now.rssMiB), endMiB: now.rssMiB, hwmMiB: now.hwmMiB }; } };
+}
+
+function procTimes(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), own: (Number(fields[11]) + Number(fields[12])) * TICK_MS, reaped: (Number(fields[13]) + Number(fields[14])) * TICK_MS };
+  } catch {
+    return undefined;
+  }
+}
+function cpu() {
+  postmasterPid ??= Number(readFileSync(path.join(DATA_DIR, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const master = procTimes(postmasterPid);
+  let pg = master ? master.own + master.reaped : NaN;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const times = procTimes(entry);
+    if (times?.ppid === postmasterPid) pg += times.own;
+  }
+  return { server: procTimes(child.pid)?.own ?? NaN, pg };
+}
+function cpuSince(before, n) {
+  const now = cpu();
+  return { server: (now.server - before.server) / n, pg: (now.pg - before.pg) / n };
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+  return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+function print(rows, memory) {
+  const f = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '–');
+  const lines = ['', `## Group PATCH of one member, ${USERS.toLocaleString('en-US')}-member group (${new Date().toISOString().slice(0, 16)}Z)`, ''];
+  lines.push('| scenario | PATCHes | /s | p50 | p95 | p99 | max | statuses | statements/PATCH | CPU ms/PATCH server + PG | waiting on a lock (mean) | RSS max MiB |');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|');
+  for (const r of rows) {
+    lines.push(`| ${r.name.replace(/\|/g, '\\|')} | ${r.patches} | ${f(r.perSecond)} | ${f(r.all.p50)} | ${f(r.all.p95)} | ${f(r.all.p99)} | ${f(r.all.max)} | ${Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(' ')} | ${f(r.statementsPerPatch)} | ${f(r.cpuMsPerPatch.server)} + ${f(r.cpuMsPerPatch.pg)} | ${r.lockWaits.toFixed(2)} | ${f(r.rss.maxMiB)} |`);
+  }
+  lines.push('', 'Statements per PATCH (1 client, Entra form):', '');
+  for (const s of rows[0].statements) lines.push(`- ${s.perPatch.toFixed(2)} × \`${s.query}\``);
+  lines.push('', '| server memory | VmRSS MiB (max while running) | VmHWM MiB | server CPU ms/request | requests/s |', '|---|--:|--:|--:|--:|');
+  for (const [name, m] of Object.entries(memory)) {
+    if (typeof m !== 'object') continue;
+    lines.push(`| ${name} | ${f(m.maxMiB ?? m.rssMiB)} | ${f(m.hwmMiB)} | ${f(m.serverCpuMsPerRequest)} | ${f(m.perSecond)} |`);
+  }
+  if (memory.groupBytes) lines.push('', `GET of the group with its members: ${(memory.groupBytes / 1e6).toFixed(1)} MB`, '');
+  process.stdout.write(lines.join('\n'));
+}
+
+function request(method, url, body, headers = {}) {
+  const target = new URL(url);
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      agent, method, hostname: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`,
+      headers: { Accept: 'application/scim+json', ...headers, ...(payload ? { 'Content-Type': 'application/scim+json', 'Content-Length': payload.length } : {}) },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => { const buffer = Buffer.concat(chunks); resolve({ status: res.statusCode, bytes: buffer.length, text: buffer.toString('utf8') }); });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
