@@ -51,9 +51,9 @@ export async function findOrganization(db: Db, orgId: string) {
 }
 
 /**
- * The organization and, in the same query, its seat counters (an unlocked read) — and, for a
- * create, the tombstones its new member takes (storage/access.ts tombstonesTaken): a create's
- * first round trip does all three.
+ * The organization (key-share locked, as findOrganizationForGate) and, in the same query, its
+ * seat counters (an unlocked read) — and, for a create, the tombstones its new member takes
+ * (storage/access.ts tombstonesTaken): a create's first round trip does all three.
  */
 export async function findOrganizationWithSeats(db: Db, orgId: string, tombstones?: { userName: string; externalId: string | null }) {
   const seats = (eb: ExpressionBuilder<Database, 'organizations'>) => eb.selectFrom('seat_allocations as a')
@@ -61,13 +61,24 @@ export async function findOrganizationWithSeats(db: Db, orgId: string, tombstone
       'seatType', a.seat_type, 'assigned', a.assigned, 'allocated', a.allocated)), '[]')`.as('seats'))
     .where('a.org_id', '=', orgId).as('seats');
   if (!tombstones) {
-    const row = await db.selectFrom('organizations').selectAll('organizations').select(seats).where('organizations.id', '=', orgId).executeTakeFirst();
+    const row = await db.selectFrom('organizations').selectAll('organizations').select(seats).where('organizations.id', '=', orgId)
+      .forKeyShare('organizations').executeTakeFirst();
     return row && { ...row, tombstones: undefined };
   }
   return db.with('t', () => tombstonesTaken(db, orgId, tombstones.userName, tombstones.externalId))
     .selectFrom('organizations').selectAll('organizations').select(seats)
     .select(sql<string[]>`(select coalesce(array_agg(t.member_id), '{}') from t)`.as('tombstones'))
-    .where('organizations.id', '=', orgId).executeTakeFirst();
+    .where('organizations.id', '=', orgId).forKeyShare('organizations').executeTakeFirst();
+}
+
+/**
+ * The organization for the seat gate, key-share locked until the transaction ends: the gate's
+ * first lock, before members and seat counters. Purchases, renewals and settings lock it FOR
+ * UPDATE and then the counters; a seat change that locked counters first and met the organization
+ * only at its audit insert's foreign key deadlocked with them (seen in the failover test).
+ */
+export async function findOrganizationForGate(db: Db, orgId: string) {
+  return db.selectFrom('organizations').selectAll().where('id', '=', orgId).forKeyShare().executeTakeFirst();
 }
 
 export async function listOrganizations(db: Db) {

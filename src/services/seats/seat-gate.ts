@@ -15,7 +15,7 @@ import { orgHasEnded, orgSettingsSchema, type OrgSettings } from '../../domain/o
 import { toIsoDate } from '../../domain/dates.js';
 import type { PlanCatalog } from '../../domain/plans.js';
 import type { Db } from '../../storage/database.js';
-import { findOrganization, findOrganizationWithSeats } from '../../storage/organizations.js';
+import { findOrganizationForGate, findOrganizationWithSeats } from '../../storage/organizations.js';
 import {
   freeSeatTypes, lockAllocations, lockMember, mappingMatchesForMember, nextPendingMembers,
   releaseSeat, reserveSeat, reserveSeatCounted, writeMemberSeat, type LockedMember,
@@ -60,8 +60,8 @@ export async function loadGateOrg(
   options: { withSeats?: boolean; takeTombstones?: { userName: string; externalId: string | null } } = {},
 ): Promise<GateOrg> {
   // A create reads its hint's seat counters and takes its tombstones with the organization: one round trip, not three.
-  const org: (Awaited<ReturnType<typeof findOrganization>> & { seats?: GateOrg['seats']; tombstones?: string[] }) | undefined = options.withSeats
-    ? await findOrganizationWithSeats(db, orgId, options.takeTombstones) : await findOrganization(db, orgId);
+  const org: (Awaited<ReturnType<typeof findOrganizationForGate>> & { seats?: GateOrg['seats']; tombstones?: string[] }) | undefined = options.withSeats
+    ? await findOrganizationWithSeats(db, orgId, options.takeTombstones) : await findOrganizationForGate(db, orgId);
   if (!org) throw notFound(`no organization ${orgId}`);
   const ended = orgHasEnded({
     status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
