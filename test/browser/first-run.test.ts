@@ -96,7 +96,8 @@ describe('first run: from npm start to an Okta connection and a first group mapp
 
     // 2. Identity provider: the base URL to paste, a SCIM token made here and copied from the page.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Identity provider' }).click();
-    await expect(page.getByTestId('last-idp-request').textContent()).resolves.toMatch(/SCIM: never/);
+    // Waits for the indicator to load (it reads "…" until its request answers).
+    await page.getByTestId('last-idp-request').filter({ hasText: /SCIM: never/ }).waitFor({ timeout: 10_000 });
     const scimBaseUrl = (await page.getByTestId('scim-base-url').textContent())!;
     // Without server.publicUrl, the address the request reached (not its Host header: decision 0012).
     expect(scimBaseUrl).toBe(`http://127.0.0.1:${server.port}/scim/v2`);
