@@ -12,78 +12,32 @@
 //
 // The bundled PostgreSQL runs from data/bench-groups (wiped at start and at the end), restarted
 // once with pg_stat_statements. The load is set-based SQL. See bench/README.md.
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync, createWriteStream, readFileSync, readdirSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  flag, httpClient, openBenchDatabase, option, postgresCpuMs, processCpuMs, runBench, sleep, startBenchServer,
+} from './harness.mjs';
 import { performance } from 'node:perf_hooks';
 
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
 const USERS = Number(option('--users', '100000'));
 let PAIRS = Number(option('--pairs', '150')); // add+remove pairs per client (c=1); c=16: PAIRS/4 per client
 const JSON_OUT = option('--json', undefined);
 const CLIENTS = 16;
-const PATCH_ONLY = argv.includes('--patch-only'); // skip the memory phases
-const MEMORY_ONLY = argv.includes('--memory-only'); // PATCH runs of 2 pairs only
-const TICK_MS = 10;
+const PATCH_ONLY = flag('--patch-only'); // skip the memory phases
+const MEMORY_ONLY = flag('--memory-only'); // PATCH runs of 2 pairs only
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA_DIR = path.join(ROOT, 'data', 'bench-groups');
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const request = httpClient(64);
 const log = (message) => process.stderr.write(`[group-patch ${(performance.now() / 1000).toFixed(1)}s] ${message}\n`);
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  s.once('error', reject);
+
+const bench = await openBenchDatabase('bench-groups', { 'pg_stat_statements.track': 'all' });
+const { pool, ctx, createOrganization, dataDir: DATA_DIR } = bench;
+
+await runBench('group-patch', bench, main, {
+  keepLog: (file) => { if (process.env.SERVER_LOG_COPY) copyFileSync(file, process.env.SERVER_LOG_COPY); },
 });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-rmSync(DATA_DIR, { recursive: true, force: true });
-mkdirSync(DATA_DIR, { recursive: true });
-const pgPort = await freePort();
-const httpPort = await freePort();
-Object.assign(process.env, { SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false' });
-
-const { loadConfig } = await import('../dist/src/config.js');
-const { createLogger } = await import('../dist/src/observability/logger.js');
-const { connectDatabase } = await import('../dist/src/server.js');
-const { createOrganization } = await import('../dist/src/services/organizations.js');
-
-const config = await loadConfig();
-const logger = createLogger('warn');
-let connection = await connectDatabase(config, logger);
-await connection.handle.pool.query("alter system set shared_preload_libraries = 'pg_stat_statements'");
-await connection.handle.pool.query("alter system set pg_stat_statements.track = 'all'");
-await connection.close();
-connection = await connectDatabase(config, logger);
-const { pool, db } = connection.handle;
-await pool.query('create extension if not exists pg_stat_statements');
-
-let child;
-let postmasterPid;
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`group-patch failed: ${error?.stack ?? error}\n`);
-  if (child) process.stderr.write(`server exit code ${child.exitCode}, signal ${child.signalCode}\n`);
-  try { process.stderr.write(readFileSync(path.join(DATA_DIR, 'server.log'), 'utf8').split('\n').slice(-20).join('\n')); } catch { /* none */ }
-  process.exitCode = 1;
-} finally {
-  if (child && child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); }
-  await connection.close();
-  if (process.env.SERVER_LOG_COPY) copyFileSync(path.join(DATA_DIR, 'server.log'), process.env.SERVER_LOG_COPY);
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  process.exit(); // a sampler of a failed phase would keep the process alive
-}
+process.exit(); // a sampler of a failed phase would keep the process alive
 
 async function main() {
-  const ctx = { db, plans: config.plans, now: () => new Date() };
   const org = await createOrganization(ctx, {
     name: 'Group patch bench', plan: 'enterprise', seats: { enterprise: 2 * USERS },
     prices: { enterprise: 4000 }, ownerEmail: 'owner@bench.example', billingMode: 'sales_assisted',
@@ -92,25 +46,7 @@ async function main() {
   const loaded = await load(org.orgId);
   log(`loaded ${USERS} users and a ${USERS}-member group in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  child = spawn(process.execPath, [...(process.env.SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'], {
-    cwd: ROOT,
-    env: {
-      ...process.env, DATABASE_URL: '', SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort),
-      PORT: String(httpPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false',
-      SEATGATE_SCIM_RATE_LIMIT_PER_MINUTE: '100000000', SEATGATE_RENEWAL_CHECK_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const serverLog = createWriteStream(path.join(DATA_DIR, 'server.log'));
-  child.stdout.pipe(serverLog);
-  child.stderr.pipe(serverLog);
-  const base = `http://127.0.0.1:${httpPort}`;
-  for (let i = 0; ; i += 1) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-    try { if ((await request('GET', `${base}/readyz`)).status === 200) break; } catch { /* not yet */ }
-    if (i > 6000) throw new Error('the server did not become ready in 60 s');
-    await sleep(10);
-  }
+  const base = await startBenchServer(bench, request, (process.env.SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   const scim = `${base}/scim/v2`;
   const auth = { Authorization: `Bearer ${org.scimToken}` };
   const call = (method, url, body) => request(method, `${scim}${url}`, body, auth);
@@ -259,7 +195,7 @@ function lockWaitSampler() {
 
 function rss() {
   let status = '';
-  try { status = readFileSync(`/proc/${child.pid}/status`, 'utf8'); } catch { /* exited */ }
+  try { status = readFileSync(`/proc/${bench.child.pid}/status`, 'utf8'); } catch { /* exited */ }
   const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
 }
@@ -269,25 +205,8 @@ function rssSampler() {
   return { stop: () => { clearInterval(timer); const now = rss(); return { maxMiB: Math.max(max, now.rssMiB), endMiB: now.rssMiB, hwmMiB: now.hwmMiB }; } };
 }
 
-function procTimes(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), own: (Number(fields[11]) + Number(fields[12])) * TICK_MS, reaped: (Number(fields[13]) + Number(fields[14])) * TICK_MS };
-  } catch {
-    return undefined;
-  }
-}
 function cpu() {
-  postmasterPid ??= Number(readFileSync(path.join(DATA_DIR, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const master = procTimes(postmasterPid);
-  let pg = master ? master.own + master.reaped : NaN;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const times = procTimes(entry);
-    if (times?.ppid === postmasterPid) pg += times.own;
-  }
-  return { server: procTimes(child.pid)?.own ?? NaN, pg };
+  return { server: processCpuMs(bench.child.pid), pg: postgresCpuMs(DATA_DIR) };
 }
 function cpuSince(before, n) {
   const now = cpu();
@@ -317,22 +236,4 @@ function print(rows, memory) {
   }
   if (memory.groupBytes) lines.push('', `GET of the group with its members: ${(memory.groupBytes / 1e6).toFixed(1)} MB`, '');
   process.stdout.write(lines.join('\n'));
-}
-
-function request(method, url, body, headers = {}) {
-  const target = new URL(url);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      agent, method, hostname: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`,
-      headers: { Accept: 'application/scim+json', ...headers, ...(payload ? { 'Content-Type': 'application/scim+json', 'Content-Length': payload.length } : {}) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => { const buffer = Buffer.concat(chunks); resolve({ status: res.statusCode, bytes: buffer.length, text: buffer.toString('utf8') }); });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
 }

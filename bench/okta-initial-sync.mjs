@@ -22,11 +22,11 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import os from 'node:os';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { httpClient } from './harness.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -67,7 +67,7 @@ const LOAD_AT_START = os.loadavg().map((x) => x.toFixed(1)).join(' ');
 const SCHEMA_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const SCHEMA_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const request = httpClient(256);
 const RUN = Date.now().toString(36);
 let postmasterPid;
 
@@ -382,26 +382,8 @@ function printReport(all) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP, CPU from /proc, statistics
+// CPU from /proc, statistics
 // ---------------------------------------------------------------------------------------------
-function request(method, url, body, headers = {}) {
-  const target = new URL(url);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      agent, method, hostname: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`,
-      headers: { Accept: 'application/scim+json', ...headers, ...(payload ? { 'Content-Type': 'application/scim+json', 'Content-Length': payload.length } : {}) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 function procTimes(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -11,18 +11,11 @@
 // with shared_preload_libraries=pg_stat_statements (track = all). One organization; its users are
 // created through HTTP (POST, Okta's body); each kind then runs `--requests` times, one client,
 // with a one-second pause before the statistics are read (the work after commit is not awaited).
-import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import {
+  httpClient, openBenchDatabase, option, processCpuMs, runBench, sleep, startBenchServer,
+} from './harness.mjs';
 
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
 const USERS = Number(option('--users', '2000'));
 const REQUESTS = Number(option('--requests', '300'));
 const TOP = Number(option('--top', '8'));
@@ -30,51 +23,14 @@ const JSON_OUT = option('--json', undefined);
 const CPU_PROF = option('--cpu-prof', undefined); // a directory: the server runs with --cpu-prof there
 if (!Number.isInteger(USERS) || !Number.isInteger(REQUESTS) || REQUESTS < 1 || USERS < REQUESTS) throw new Error('--users must be ≥ --requests ≥ 1');
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA_DIR = path.join(ROOT, 'data', 'bench-put');
-const TICK_MS = 10;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+const request = httpClient(4);
 const log = (message) => process.stderr.write(`[put-cost] ${message}\n`);
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  s.once('error', reject);
-});
 const SCHEMA_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-rmSync(DATA_DIR, { recursive: true, force: true });
-mkdirSync(DATA_DIR, { recursive: true });
-const pgPort = await freePort();
-const httpPort = await freePort();
-Object.assign(process.env, { SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false' });
+const bench = await openBenchDatabase('bench-put', { 'pg_stat_statements.track': 'all' });
+const { pool, ctx, createOrganization } = bench;
 
-const { loadConfig } = await import('../dist/src/config.js');
-const { createLogger } = await import('../dist/src/observability/logger.js');
-const { connectDatabase } = await import('../dist/src/server.js');
-const { createOrganization } = await import('../dist/src/services/organizations.js');
-
-const config = await loadConfig();
-const logger = createLogger('warn');
-let connection = await connectDatabase(config, logger);
-await connection.handle.pool.query("alter system set shared_preload_libraries = 'pg_stat_statements'");
-await connection.handle.pool.query("alter system set pg_stat_statements.track = 'all'");
-await connection.close();
-connection = await connectDatabase(config, logger);
-const { pool, db } = connection.handle;
-await pool.query('create extension if not exists pg_stat_statements');
-
-let child;
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`put-cost failed: ${error?.stack ?? error}\n`);
-  try { process.stderr.write(readFileSync(path.join(DATA_DIR, 'server.log'), 'utf8').split('\n').slice(-20).join('\n')); } catch { /* none */ }
-  process.exitCode = 1;
-} finally {
-  if (child && child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); }
-  await connection.close();
-  rmSync(DATA_DIR, { recursive: true, force: true });
-}
+await runBench('put-cost', bench, main);
 
 /** Okta's user body (as the peers harness's okta-sync sends it). */
 function oktaUser(userName, i, extra = {}) {
@@ -88,27 +44,8 @@ function oktaUser(userName, i, extra = {}) {
 }
 
 async function main() {
-  child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), 'dist/src/main.js'], {
-    cwd: ROOT,
-    env: {
-      ...process.env, DATABASE_URL: '', SEATGATE_DATA_DIR: DATA_DIR, SEATGATE_EMBEDDED_PG_PORT: String(pgPort),
-      PORT: String(httpPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false',
-      SEATGATE_SCIM_RATE_LIMIT_PER_MINUTE: '100000000', SEATGATE_RENEWAL_CHECK_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const serverLog = createWriteStream(path.join(DATA_DIR, 'server.log'));
-  child.stdout.pipe(serverLog);
-  child.stderr.pipe(serverLog);
-  const base = `http://127.0.0.1:${httpPort}`;
-  for (let i = 0; ; i += 1) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-    try { if ((await request('GET', `${base}/readyz`)).status === 200) break; } catch { /* not yet */ }
-    if (i > 6000) throw new Error('the server did not become ready in 60 s');
-    await sleep(10);
-  }
+  const base = await startBenchServer(bench, request, CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []);
 
-  const ctx = { db, plans: config.plans, now: () => new Date() };
   const org = await createOrganization(ctx, {
     name: 'PUT cost', plan: 'enterprise', seats: { enterprise: 2 * USERS + 10 },
     prices: { enterprise: 4000 }, ownerEmail: 'owner@bench.example', billingMode: 'sales_assisted',
@@ -142,9 +79,9 @@ async function main() {
   for (const kind of kinds) {
     await sleep(500);
     await pool.query('select pg_stat_statements_reset()');
-    const cpu0 = serverCpu();
+    const cpu0 = processCpuMs(bench.child.pid);
     for (const u of users.slice(0, REQUESTS)) await kind.run(u);
-    const cpuMs = (serverCpu() - cpu0) / REQUESTS;
+    const cpuMs = (processCpuMs(bench.child.pid) - cpu0) / REQUESTS;
     await sleep(1000);
     const rows = (await pool.query(`
       select query, calls::int, rows::int, (shared_blks_hit + shared_blks_read)::int as blks
@@ -170,26 +107,3 @@ async function main() {
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
 }
 
-function serverCpu() {
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
-
-function request(method, url, body, headers = {}) {
-  const target = new URL(url);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      agent, method, hostname: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`,
-      headers: { Accept: 'application/scim+json', ...headers, ...(payload ? { 'Content-Type': 'application/scim+json', 'Content-Length': payload.length } : {}) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}

@@ -1,0 +1,148 @@
+// What the per-request cost benches share (create-cost, read-cost, put-cost, group-patch): the
+// bundled PostgreSQL in a wiped data/<dir>, restarted once with pg_stat_statements preloaded; the
+// server under test as `node dist/src/main.js` on it; an HTTP client; CPU read from /proc; and
+// the run's cleanup. Each bench keeps only its own load and measurements.
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+
+/** `--name value` from the command line, or `fallback`. */
+export const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+export const flag = (name) => argv.includes(name);
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  s.once('error', reject);
+});
+
+/** An HTTP client on a keep-alive agent: `request(method, url, body?, headers?)` → { status, bytes, text }. */
+export function httpClient(maxSockets = 4) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  return (method, url, body, headers = {}) => {
+    const target = new URL(url);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        agent, method, hostname: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`,
+        headers: { Accept: 'application/scim+json', ...headers, ...(payload ? { 'Content-Type': 'application/scim+json', 'Content-Length': payload.length } : {}) },
+      }, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => { const buffer = Buffer.concat(chunks); resolve({ status: res.statusCode, bytes: buffer.length, text: buffer.toString('utf8') }); });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  };
+}
+
+/**
+ * The bundled PostgreSQL in data/<dir> (wiped), migrated, then restarted with pg_stat_statements
+ * preloaded and `settings` (e.g. `{ 'pg_stat_statements.track': 'all' }`) applied.
+ */
+export async function openBenchDatabase(dir, settings) {
+  const dataDir = path.join(ROOT, 'data', dir);
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const pgPort = await freePort();
+  const httpPort = await freePort();
+  Object.assign(process.env, { SEATGATE_DATA_DIR: dataDir, SEATGATE_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false' });
+  const { loadConfig } = await import('../dist/src/config.js');
+  const { createLogger } = await import('../dist/src/observability/logger.js');
+  const { connectDatabase } = await import('../dist/src/server.js');
+  const { createOrganization } = await import('../dist/src/services/organizations.js');
+  const config = await loadConfig();
+  const logger = createLogger('warn');
+  // First start: initdb + migrations; then restart with pg_stat_statements preloaded.
+  let connection = await connectDatabase(config, logger);
+  await connection.handle.pool.query("alter system set shared_preload_libraries = 'pg_stat_statements'");
+  for (const [name, value] of Object.entries(settings)) await connection.handle.pool.query(`alter system set ${name} = '${value}'`);
+  await connection.close();
+  connection = await connectDatabase(config, logger);
+  const { pool, db } = connection.handle;
+  await pool.query('create extension if not exists pg_stat_statements');
+  const ctx = { db, plans: config.plans, now: () => new Date() };
+  return { dataDir, pgPort, httpPort, config, pool, db, ctx, connection, createOrganization, child: undefined };
+}
+
+/** `node [nodeFlags] dist/src/main.js` on the bench's database, rate limit lifted; resolves with its base URL once ready. */
+export async function startBenchServer(bench, request, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/main.js'], {
+    cwd: ROOT,
+    env: {
+      ...process.env, DATABASE_URL: '', SEATGATE_DATA_DIR: bench.dataDir, SEATGATE_EMBEDDED_PG_PORT: String(bench.pgPort),
+      PORT: String(bench.httpPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false',
+      SEATGATE_SCIM_RATE_LIMIT_PER_MINUTE: '100000000', SEATGATE_RENEWAL_CHECK_SECONDS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  bench.child = child;
+  const serverLog = createWriteStream(path.join(bench.dataDir, 'server.log'));
+  child.stdout.pipe(serverLog);
+  child.stderr.pipe(serverLog);
+  const base = `http://127.0.0.1:${bench.httpPort}`;
+  for (let i = 0; ; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
+    try { if ((await request('GET', `${base}/readyz`)).status === 200) break; } catch { /* not yet */ }
+    if (i > 6000) throw new Error('the server did not become ready in 60 s');
+    await sleep(10);
+  }
+  return base;
+}
+
+/** Runs `main`; on failure prints the server log's tail; always stops the server and removes the data. */
+export async function runBench(name, bench, main, { keepLog } = {}) {
+  try {
+    await main();
+  } catch (error) {
+    process.stderr.write(`${name} failed: ${error?.stack ?? error}\n`);
+    if (bench.child) process.stderr.write(`server exit code ${bench.child.exitCode}, signal ${bench.child.signalCode}\n`);
+    try { process.stderr.write(readFileSync(path.join(bench.dataDir, 'server.log'), 'utf8').split('\n').slice(-20).join('\n')); } catch { /* none */ }
+    process.exitCode = 1;
+  } finally {
+    const { child } = bench;
+    if (child && child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); }
+    await bench.connection.close();
+    keepLog?.(path.join(bench.dataDir, 'server.log'));
+    rmSync(bench.dataDir, { recursive: true, force: true });
+  }
+}
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** A process's times from /proc/PID/stat, in ms: its own, its reaped children's, and its parent. */
+export function processTimes(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), own: (Number(fields[11]) + Number(fields[12])) * TICK_MS, reaped: (Number(fields[13]) + Number(fields[14])) * TICK_MS };
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/** CPU ms of one process (utime + stime). */
+export const processCpuMs = (pid) => processTimes(pid)?.own ?? NaN;
+
+/** CPU ms of the bundled PostgreSQL in `dataDir`: the postmaster (with the backends it reaped) and its live children. */
+export function postgresCpuMs(dataDir) {
+  const postmaster = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const master = processTimes(postmaster);
+  let total = master ? master.own + master.reaped : NaN;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const times = processTimes(entry);
+    if (times?.ppid === postmaster) total += times.own;
+  }
+  return total;
+}
