@@ -31,6 +31,7 @@ const log = (message) => process.stderr.write(`[group-patch ${(performance.now()
 
 const bench = await openBenchDatabase('bench-groups', { 'pg_stat_statements.track': 'all' });
 const { pool, ctx, createOrganization, dataDir: DATA_DIR } = bench;
+await pool.query('create extension if not exists pageinspect');
 
 await runBench('group-patch', bench, main, {
   keepLog: (file) => { if (process.env.SERVER_LOG_COPY) copyFileSync(file, process.env.SERVER_LOG_COPY); },
@@ -61,6 +62,9 @@ async function main() {
   const scenario = async (name, clients, pairs, remove) => {
     const sampler = rssSampler();
     const waits = lockWaitSampler();
+    const pages = groupPageSampler(org.orgId, loaded.groupId);
+    const tablesBefore = await tableStats();
+    const multiBefore = await nextMultixact();
     await pool.query('select pg_stat_statements_reset()');
     const before = cpu();
     const latencies = { add: [], remove: [] };
@@ -85,7 +89,7 @@ async function main() {
     const spent = cpuSince(before, n);
     await sleep(500); // after-commit work, if any, is counted too
     const statements = (await pool.query(`
-      select query, calls::int from pg_stat_statements
+      select query, calls::int, total_exec_time::float8 as ms, (shared_blks_hit + shared_blks_read)::float8 as blocks, shared_blks_dirtied::float8 as dirtied, wal_records::float8 as wal from pg_stat_statements
        where dbid = (select oid from pg_database where datname = current_database()) and query not like '%pg_stat_statements%' and query not like '%pg_stat_activity%'
        order by calls desc`)).rows;
     const members = (await pool.query('select count(*)::int as n, count(*) filter (where member_id = any($3::uuid[]))::int as extra from group_members where org_id = $1 and group_id = $2',
@@ -96,10 +100,17 @@ async function main() {
       name, clients, patches: n, perSecond: n / wallMs * 1000, statuses,
       all: stats(all), add: stats(latencies.add), remove: stats(latencies.remove),
       statementsPerPatch: statements.reduce((s, r) => s + r.calls, 0) / n,
-      statements: statements.map((r) => ({ perPatch: r.calls / n, query: r.query.replace(/\s+/g, ' ').slice(0, 140) })),
+      statements: statements.map((r) => ({
+        perPatch: r.calls / n, msPerCall: r.ms / r.calls, blocksPerCall: r.blocks / r.calls, dirtiedPerCall: r.dirtied / r.calls, walPerCall: r.wal / r.calls,
+        query: r.query.replace(/\s+/g, ' ').slice(0, 140),
+      })),
       cpuMsPerPatch: spent, rss: sampler.stop(), lockWaits: await waits.stop(),
+      tables: tableDelta(tablesBefore, await tableStats(), n), groupPage: await pages.stop(),
+      multixactsPerPatch: +(((await nextMultixact()) - multiBefore) / n).toFixed(2),
     };
     log(`${name}: ${n} PATCHes, ${row.perSecond.toFixed(0)}/s, p50 ${row.all.p50.toFixed(1)} p99 ${row.all.p99.toFixed(1)} ms, `
+      + `${row.statementsPerPatch.toFixed(1)} statements (${row.statements.map((st) => `${st.perPatch.toFixed(2)}× ${st.msPerCall.toFixed(3)} ms ${st.blocksPerCall.toFixed(1)} buf ${st.walPerCall.toFixed(1)} wal [${st.query.slice(0, 60)}]`).join('; ')}), `
+      + `multixacts per PATCH ${row.multixactsPerPatch}, tables per PATCH ${JSON.stringify(row.tables)}, group heap page ${JSON.stringify(row.groupPage)}, `
       + `${row.statementsPerPatch.toFixed(1)} statements, CPU server ${spent.server.toFixed(2)} + PG ${spent.pg.toFixed(2)} ms per PATCH, statuses ${JSON.stringify(statuses)}, backends waiting on a lock ${row.lockWaits.toFixed(2)} on average, RSS max ${row.rss.maxMiB.toFixed(0)} MiB`);
     return row;
   };
@@ -173,6 +184,44 @@ async function load(orgId) {
   } finally {
     client.release();
   }
+}
+
+// Row versions of the groups and group_members tables (updates, HOT updates, dead tuples), per PATCH.
+async function tableStats() {
+  await pool.query('select pg_stat_force_next_flush()').catch(() => {});
+  await sleep(50);
+  const { rows } = await pool.query(`select relname, n_tup_upd::float8 as upd, n_tup_hot_upd::float8 as hot, n_tup_ins::float8 as ins, n_tup_del::float8 as del, n_dead_tup::float8 as dead, autovacuum_count::int as av
+    from pg_stat_user_tables where relname in ('groups', 'group_members', 'group_versions')`);
+  return Object.fromEntries(rows.map((r) => [r.relname, r]));
+}
+function tableDelta(a, b, n) {
+  const out = {};
+  for (const [name, r] of Object.entries(b)) {
+    const o = a[name] ?? {};
+    out[name] = { upd: +((r.upd - (o.upd ?? 0)) / n).toFixed(2), hot: +((r.hot - (o.hot ?? 0)) / n).toFixed(2), ins: +((r.ins - (o.ins ?? 0)) / n).toFixed(2), del: +((r.del - (o.del ?? 0)) / n).toFixed(2), deadAtEnd: r.dead, autovacuums: r.av - (o.av ?? 0) };
+  }
+  return out;
+}
+// Multixacts (row locks shared by several transactions) created so far: a checkpoint writes the
+// counter where pg_control_checkpoint() reads it.
+async function nextMultixact() {
+  await pool.query('checkpoint');
+  return Number((await pool.query('select next_multixact_id::text as m from pg_control_checkpoint()')).rows[0].m);
+}
+
+// Line pointers on the group row's heap page (pageinspect), sampled every 20 ms: how long a
+// chain of versions a statement that reads the group walks.
+function groupPageSampler(orgId, groupId) {
+  let samples = 0; let pointers = 0; let maxPointers = 0; let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const { rows } = await pool.query(`select count(*)::int as n from heap_page_items(get_raw_page('groups', (select (ctid::text::point)[0]::int from groups where org_id = $1 and id = $2)))`, [orgId, groupId]);
+      samples += 1; pointers += rows[0].n; maxPointers = Math.max(maxPointers, rows[0].n);
+    } catch { /* the page moved under us */ } finally { busy = false; }
+  }, 20);
+  return { stop: async () => { clearInterval(timer); while (busy) await sleep(5); return { meanLinePointers: samples ? +(pointers / samples).toFixed(1) : null, maxLinePointers: maxPointers }; } };
 }
 
 // How many backends wait on a heavyweight lock (a row lock shows as 'transactionid' or 'tuple'),
