@@ -78,7 +78,10 @@ export async function findOrganizationWithSeats(db: Db, orgId: string, tombstone
  * only at its audit insert's foreign key deadlocked with them (seen in the failover test).
  */
 export async function findOrganizationForGate(db: Db, orgId: string) {
-  return db.selectFrom('organizations').selectAll().where('id', '=', orgId).forKeyShare().executeTakeFirst();
+  const query = db.selectFrom('organizations').selectAll().where('id', '=', orgId);
+  // Outside a transaction (a one-statement write's writability check) the lock would end with
+  // the read: it protects nothing there and costs a WAL record, and a multixact when concurrent.
+  return (db.isTransaction ? query.forKeyShare() : query).executeTakeFirst();
 }
 
 export async function listOrganizations(db: Db) {

@@ -21,7 +21,13 @@ const toView = (row: Row): GroupView => ({
 
 export async function findGroup(db: Db, orgId: string, id: string, forUpdate = false): Promise<GroupView | undefined> {
   let query = db.selectFrom('groups').select(COLUMNS).where('groups.org_id', '=', orgId).where('groups.id', '=', id);
-  if (forUpdate) query = query.forUpdate();
+  if (forUpdate) {
+    // The group's key first: the one-statement membership change key-share locks it before it
+    // bumps the version, so a transaction that will check If-Match and change the group excludes
+    // those changes from here on, and both take the locks in the same order (decision 0022).
+    await sql`select 1 from group_keys where org_id = ${orgId}::uuid and id = ${id}::uuid for update`.execute(db);
+    query = query.forUpdate();
+  }
   const row = await query.executeTakeFirst();
   return row ? toView(row as Row) : undefined;
 }
@@ -160,9 +166,11 @@ export type MemberDeltaOutcome =
  * Adds and removes members (disjoint id sets) of an unmapped group in ONE statement, run on its
  * own (autocommit), and bumps the group's version when a row changed. Nothing is written when
  * the group is gone, is mapped to a seat type (the caller then takes the gate's path), or an id
- * to add names no member. The group row is locked `FOR KEY SHARE` (a delete or a change of its
- * attributes waits for us, other membership changes do not), and its version row lock is taken
- * by the last step, so concurrent changes of one group serialize only for their commit.
+ * to add names no member. The group's key row (`group_keys`, never updated) is locked
+ * `FOR KEY SHARE`: a delete or a transaction that checks If-Match waits for us (they lock it FOR
+ * UPDATE), other membership changes do not. The group row itself is only read and, as the last
+ * step, updated: never locked by a reader, so its versions carry no multixacts (decision 0022).
+ * Concurrent changes of one group serialize only from that update to their commit.
  */
 export async function applyMemberDelta(db: Db, orgId: string, groupId: string, add: string[], remove: string[]): Promise<MemberDeltaOutcome> {
   // The statement is atomic, so running it again is safe: after a deadlock with a transaction
@@ -180,11 +188,11 @@ export async function applyMemberDelta(db: Db, orgId: string, groupId: string, a
 
 async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: string[], removes: string[]): Promise<MemberDeltaOutcome> {
   const { rows } = await sql<{ found_group: boolean; mapped: boolean; version: number | null; known: string[] | null; changed: string[] | null; bumped: number | null }>`
-    with g as (
+    with k as (select k.id from group_keys k where k.org_id = ${orgId}::uuid and k.id = ${groupId}::uuid for key share),
+    g as (
       select g.id, g.version,
              exists (select 1 from group_mappings gm where gm.org_id = g.org_id and gm.idp_group_id in (g.id::text, g.external_id)) as mapped
-        from groups g where g.org_id = ${orgId}::uuid and g.id = ${groupId}::uuid
-         for key share of g
+        from groups g where g.org_id = ${orgId}::uuid and g.id = (select id from k)
     ),
     known as (select m.id from members m where m.org_id = ${orgId}::uuid and m.id = any(${adds}::uuid[])),
     go as (select g.id from g where not g.mapped and (select count(*) from known) = ${adds.length}::int),
