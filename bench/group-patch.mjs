@@ -29,7 +29,7 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const request = httpClient(64);
 const log = (message) => process.stderr.write(`[group-patch ${(performance.now() / 1000).toFixed(1)}s] ${message}\n`);
 
-const bench = await openBenchDatabase('bench-groups', { 'pg_stat_statements.track': 'all' });
+const bench = await openBenchDatabase('bench-groups', { 'pg_stat_statements.track': 'all', 'pg_stat_statements.track_planning': 'on' });
 const { pool, ctx, createOrganization, dataDir: DATA_DIR } = bench;
 await pool.query('create extension if not exists pageinspect');
 
@@ -89,7 +89,7 @@ async function main() {
     const spent = cpuSince(before, n);
     await sleep(500); // after-commit work, if any, is counted too
     const statements = (await pool.query(`
-      select query, calls::int, total_exec_time::float8 as ms, (shared_blks_hit + shared_blks_read)::float8 as blocks, shared_blks_dirtied::float8 as dirtied, wal_records::float8 as wal from pg_stat_statements
+      select query, calls::int, plans::int, total_plan_time::float8 as plan_ms, total_exec_time::float8 as ms, (shared_blks_hit + shared_blks_read)::float8 as blocks, shared_blks_dirtied::float8 as dirtied, wal_records::float8 as wal from pg_stat_statements
        where dbid = (select oid from pg_database where datname = current_database()) and query not like '%pg_stat_statements%' and query not like '%pg_stat_activity%'
        order by calls desc`)).rows;
     const members = (await pool.query('select count(*)::int as n, count(*) filter (where member_id = any($3::uuid[]))::int as extra from group_members where org_id = $1 and group_id = $2',
@@ -101,16 +101,16 @@ async function main() {
       all: stats(all), add: stats(latencies.add), remove: stats(latencies.remove),
       statementsPerPatch: statements.reduce((s, r) => s + r.calls, 0) / n,
       statements: statements.map((r) => ({
-        perPatch: r.calls / n, msPerCall: r.ms / r.calls, blocksPerCall: r.blocks / r.calls, dirtiedPerCall: r.dirtied / r.calls, walPerCall: r.wal / r.calls,
+        perPatch: r.calls / n, plansPerCall: r.plans / r.calls, planMsPerCall: r.plan_ms / r.calls, msPerCall: r.ms / r.calls, blocksPerCall: r.blocks / r.calls, dirtiedPerCall: r.dirtied / r.calls, walPerCall: r.wal / r.calls,
         query: r.query.replace(/\s+/g, ' ').slice(0, 140),
       })),
-      cpuMsPerPatch: spent, rss: sampler.stop(), lockWaits: await waits.stop(),
+      cpuMsPerPatch: spent, rss: sampler.stop(), lockWaits: await waits.stop(), lwlockWaits,
       tables: tableDelta(tablesBefore, await tableStats(), n), groupPage: await pages.stop(),
       multixactsPerPatch: +(((await nextMultixact()) - multiBefore) / n).toFixed(2),
     };
     log(`${name}: ${n} PATCHes, ${row.perSecond.toFixed(0)}/s, p50 ${row.all.p50.toFixed(1)} p99 ${row.all.p99.toFixed(1)} ms, `
-      + `${row.statementsPerPatch.toFixed(1)} statements (${row.statements.map((st) => `${st.perPatch.toFixed(2)}× ${st.msPerCall.toFixed(3)} ms ${st.blocksPerCall.toFixed(1)} buf ${st.walPerCall.toFixed(1)} wal [${st.query.slice(0, 60)}]`).join('; ')}), `
-      + `multixacts per PATCH ${row.multixactsPerPatch}, tables per PATCH ${JSON.stringify(row.tables)}, group heap page ${JSON.stringify(row.groupPage)}, `
+      + `${row.statementsPerPatch.toFixed(1)} statements (${row.statements.map((st) => `${st.perPatch.toFixed(2)}× plans ${st.plansPerCall.toFixed(2)} (${st.planMsPerCall.toFixed(3)} ms) ${st.msPerCall.toFixed(3)} ms ${st.blocksPerCall.toFixed(1)} buf ${st.walPerCall.toFixed(1)} wal [${st.query.slice(0, 60)}]`).join('; ')}), `
+      + `LWLock waits (mean backends) ${JSON.stringify(row.lwlockWaits)}, multixacts per PATCH ${row.multixactsPerPatch}, tables per PATCH ${JSON.stringify(row.tables)}, group heap page ${JSON.stringify(row.groupPage)}, `
       + `${row.statementsPerPatch.toFixed(1)} statements, CPU server ${spent.server.toFixed(2)} + PG ${spent.pg.toFixed(2)} ms per PATCH, statuses ${JSON.stringify(statuses)}, backends waiting on a lock ${row.lockWaits.toFixed(2)} on average, RSS max ${row.rss.maxMiB.toFixed(0)} MiB`);
     return row;
   };
@@ -230,17 +230,26 @@ function lockWaitSampler() {
   let samples = 0;
   let waiting = 0;
   let busy = false;
+  const lw = {}; // LWLock waits by event: contention on a page, the multixact cache, WAL
   const timer = setInterval(async () => {
     if (busy) return;
     busy = true;
     try {
-      const { rows } = await pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      const { rows } = await pool.query("select wait_event_type as t, wait_event as e from pg_stat_activity where datname = current_database() and wait_event_type in ('Lock', 'LWLock')");
       samples += 1;
-      waiting += rows[0].n;
+      waiting += rows.filter((r) => r.t === 'Lock').length;
+      for (const r of rows) if (r.t === 'LWLock') lw[r.e] = (lw[r.e] ?? 0) + 1;
     } finally { busy = false; }
   }, 20);
-  return { stop: async () => { clearInterval(timer); while (busy) await sleep(5); return samples ? waiting / samples : 0; } };
+  return {
+    stop: async () => {
+      clearInterval(timer); while (busy) await sleep(5);
+      lwlockWaits = Object.fromEntries(Object.entries(lw).map(([e, n]) => [e, +(n / samples).toFixed(3)]));
+      return samples ? waiting / samples : 0;
+    },
+  };
 }
+var lwlockWaits = {}; // var: set by a sampler while main() runs, before this line is reached
 
 function rss() {
   let status = '';

@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from './schema.js';
 import { tombstonesTaken } from './access.js';
-import type { Db } from './database.js';
+import { prepared, type Db } from './database.js';
 import type { OrgSettings } from '../domain/organization.js';
 
 export interface NewOrganization {
@@ -81,7 +81,8 @@ export async function findOrganizationForGate(db: Db, orgId: string) {
   const query = db.selectFrom('organizations').selectAll().where('id', '=', orgId);
   // Outside a transaction (a one-statement write's writability check) the lock would end with
   // the read: it protects nothing there and costs a WAL record, and a multixact when concurrent.
-  return (db.isTransaction ? query.forKeyShare() : query).executeTakeFirst();
+  // Named (decision 0016): every SCIM write reads it.
+  return (await db.executeQuery(prepared((db.isTransaction ? query.forKeyShare() : query).compile()))).rows[0];
 }
 
 export async function listOrganizations(db: Db) {
