@@ -158,6 +158,7 @@ export async function deleteGroup(db: Db, orgId: string, id: string): Promise<st
 
 export type MemberDeltaOutcome =
   | { kind: 'applied'; version: number; changed: string[] }
+  | { kind: 'orgNotWritable' }
   | { kind: 'notFound' }
   | { kind: 'mapped' }
   | { kind: 'unknownMembers'; unknown: string[] };
@@ -172,13 +173,13 @@ export type MemberDeltaOutcome =
  * step, updated: never locked by a reader, so its versions carry no multixacts (decision 0022).
  * Concurrent changes of one group serialize only from that update to their commit.
  */
-export async function applyMemberDelta(db: Db, orgId: string, groupId: string, add: string[], remove: string[]): Promise<MemberDeltaOutcome> {
+export async function applyMemberDelta(db: Db, orgId: string, groupId: string, add: string[], remove: string[], today: string): Promise<MemberDeltaOutcome> {
   // The statement is atomic, so running it again is safe: after a deadlock with a transaction
   // that locks the same member rows, or a foreign-key failure because a user was deleted between
   // our read and our insert (the next run reports it as unknown).
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await memberDeltaOnce(db, orgId, groupId, [...new Set(add)], [...new Set(remove)]);
+      return await memberDeltaOnce(db, orgId, groupId, [...new Set(add)], [...new Set(remove)], today);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (attempt >= 3 || !code || !['40P01', '40001', '23503'].includes(code)) throw translatePgError(error);
@@ -186,11 +187,17 @@ export async function applyMemberDelta(db: Db, orgId: string, groupId: string, a
   }
 }
 
-async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: string[], removes: string[]): Promise<MemberDeltaOutcome> {
+async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: string[], removes: string[], today: string): Promise<MemberDeltaOutcome> {
   // A named prepared statement (decision 0016): its text never varies, and planning these five
   // statements at every PATCH cost about as much as running them (decision 0022).
-  const { rows } = await db.executeQuery(prepared(sql<{ found_group: boolean; mapped: boolean; version: number | null; known: string[] | null; changed: string[] | null; bumped: number | null }>`
-    with k as (select k.id from group_keys k where k.org_id = ${orgId}::uuid and k.id = ${groupId}::uuid for key share),
+  const { rows } = await db.executeQuery(prepared(sql<{ writable: boolean; found_group: boolean; mapped: boolean; version: number | null; known: string[] | null; changed: string[] | null; bumped: number | null }>`
+    with o as (
+      -- The organization's writability, in the same round trip: domain/organization.ts orgHasEnded
+      -- is the rule; when this says no, nothing is written and the caller asks the domain.
+      select not (o.status = 'ended' or ((not o.auto_renew or o.cancel_at_term_end) and o.term_end <= ${today}::date)) as writable
+        from organizations o where o.id = ${orgId}::uuid
+    ),
+    k as (select k.id from group_keys k where k.org_id = ${orgId}::uuid and k.id = ${groupId}::uuid and (select writable from o) for key share),
     g as (
       select g.id, g.version,
              exists (select 1 from group_mappings gm where gm.org_id = g.org_id and gm.idp_group_id in (g.id::text, g.external_id)) as mapped
@@ -213,11 +220,12 @@ async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: str
        where org_id = ${orgId}::uuid and id = (select id from go) and (exists (select 1 from ins) or exists (select 1 from del))
       returning version
     )
-    select exists (select 1 from g) as found_group, coalesce((select mapped from g), false) as mapped, (select version from g) as version,
+    select coalesce((select writable from o), false) as writable, exists (select 1 from g) as found_group, coalesce((select mapped from g), false) as mapped, (select version from g) as version,
            (select array_agg(id) from known) as known,
            (select array_agg(member_id) from (select member_id from ins union all select member_id from del) c) as changed,
            (select version from bump) as bumped`.compile(db)));
   const row = rows[0]!;
+  if (!row.writable) return { kind: 'orgNotWritable' };
   if (!row.found_group) return { kind: 'notFound' };
   if (row.mapped) return { kind: 'mapped' };
   const known = new Set(row.known ?? []);

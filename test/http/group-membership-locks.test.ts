@@ -97,3 +97,15 @@ it('a group inserted by any path has its key; deleting the group deletes its key
   expect([await count('group_keys', 'id'), await count('group_members', 'group_id')]).toEqual([0, 0]);
   expect((await client.get(`/Users/${ids[0]}`).expect(200)).body.groups ?? []).toEqual([]);
 });
+
+it.each([
+  ['ended', "status = 'ended'"],
+  ['past its last term, not renewing', "term_start = date '2020-01-01', term_end = date '2021-01-01', auto_renew = false"],
+])('a plain membership PATCH of an organization %s is refused as before, and writes nothing', async (_name, change) => {
+  const { org, client, ids, group } = await setUp(`oe${_name.length}`, 1);
+  await t.ctx.handle.pool.query(`update organizations set ${change} where id = $1`, [org.orgId]);
+  const refused = await client.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: ids[0] }] })).expect(403);
+  expect(refused.body.detail).toContain('subscription has ended');
+  const same = (await t.ctx.handle.pool.query('select version, (select count(*)::int from group_members where org_id = $1 and group_id = $2) as n from groups where org_id = $1 and id = $2', [org.orgId, group.id])).rows[0];
+  expect(same).toEqual({ version: group.meta.version.match(/\d+/)[0] * 1, n: 0 });
+});

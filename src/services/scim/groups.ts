@@ -4,6 +4,7 @@
 // mapped groups) runs in a transaction holding the group row, and members whose mapped seat
 // type may change are re-evaluated through the gate in it (decision 0017).
 import { isUuid } from '../../domain/ids.js';
+import { toIsoDate } from '../../domain/dates.js';
 import { invalidInput } from '../../domain/errors.js';
 import { decodeCursor, encodeCursor, type ListQuery } from '../../protocol/scim/list.js';
 import { badRequest } from '../../protocol/scim/errors.js';
@@ -196,8 +197,11 @@ export async function patchGroup(ctx: ServiceContext, caller: ScimCaller, id: st
   if (plain) {
     const malformed = plain.add.filter((member) => !isUuid(member));
     if (malformed.length > 0) throw unknownMembersError(malformed);
-    await writableOrg(ctx.db, ctx, caller.orgId);
-    const outcome = await groups.applyMemberDelta(ctx.db, caller.orgId, id, plain.add, plain.remove.filter(isUuid));
+    // The statement checks the organization's writability itself (one round trip, not two);
+    // when it says no, the domain's check gives the error (and, should they ever disagree, the
+    // transaction below makes the change after its own check).
+    const outcome = await groups.applyMemberDelta(ctx.db, caller.orgId, id, plain.add, plain.remove.filter(isUuid), toIsoDate(ctx.now()));
+    if (outcome.kind === 'orgNotWritable') await writableOrg(ctx.db, ctx, caller.orgId);
     if (outcome.kind === 'notFound') throw notFoundError('Group', id);
     if (outcome.kind === 'unknownMembers') throw unknownMembersError(outcome.unknown);
     if (outcome.kind === 'applied') return { changed: outcome.changed.length > 0, version: outcome.version };
