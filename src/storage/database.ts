@@ -4,13 +4,17 @@ import pg from 'pg';
 import { parseConnectionString, type ParsedConnectionString, type PostgresTarget } from './connection-string.js';
 import type { Database } from './schema.js';
 import { connectionFailed } from './errors.js';
+import { timestamptzParser } from './timestamps.js';
 
 // DATE stays an ISO string (no time zone shifts); BIGINT becomes a number (money in minor
-// units and counters stay far below 2^53).
+// units and counters stay far below 2^53); TIMESTAMPTZ in UTC skips pg-types' regular
+// expressions (timestamps.ts), with the same Date.
+const parseTimestamptz = timestamptzParser(pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (text: string) => unknown);
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === pg.types.builtins.DATE) return (value: string) => value;
     if (oid === pg.types.builtins.INT8) return (value: string) => Number(value);
+    if (oid === pg.types.builtins.TIMESTAMPTZ && format !== 'binary') return parseTimestamptz;
     return pg.types.getTypeParser(oid, format);
   },
 };

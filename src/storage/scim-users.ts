@@ -67,6 +67,7 @@ export interface UserPage { total: number; views: UserView[] }
 export async function listUsers(
   db: Db, orgId: string, where: Where | undefined, sort: SortSpec | undefined, offset: number, limit: number, withGroups: boolean,
 ): Promise<UserPage> {
+  if (!sort && limit > 0 && !(where?.atMostOne && offset === 0)) return listUsersInCreationOrder(db, orgId, where, offset, limit, withGroups);
   let base = db.selectFrom('members').where('members.org_id', '=', orgId);
   if (where) base = base.where(where);
   const page = async () => {
@@ -75,18 +76,48 @@ export async function listUsers(
       // statement an IdP sends most, named so that PostgreSQL plans it once per connection.
       return run(db, base.select(columns(withGroups)).limit(limit));
     }
-    if (sort) {
-      const sorted = base.select(columns(withGroups)).orderBy(sort.key, (ob) => (sort.descending ? ob.desc() : ob.asc()).nullsLast());
-      return run(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit));
-    }
-    // In creation order, skipped rows are read from the index alone; only the page's rows are
-    // fetched whole (OFFSET 90000 would otherwise read 90,000 rows from the heap).
-    const ids = base.select('members.id').orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit);
-    return run(db, db.selectFrom('members').select(columns(withGroups)).where('members.org_id', '=', orgId).where('members.id', 'in', ids)
-      .orderBy('members.created_at').orderBy('members.id'));
+    const sorted = base.select(columns(withGroups)).orderBy(sort!.key, (ob) => (sort!.descending ? ob.desc() : ob.asc()).nullsLast());
+    return run(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit));
   };
   const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countUsers(db, orgId, where), page);
   return { total, views: (rows as UserRow[]).map(toView) };
+}
+
+/**
+ * A page in creation order with its exact total, in ONE statement (decision 0021): the key
+ * (created_at, id) of the page's first user is found by skipping `offset` entries in the index
+ * alone (`members_active_by_creation` or `members_by_creation`: no heap read per skipped row),
+ * then the page is one range scan of that index from the key (its rows read together, not 100
+ * probes of the primary key), and the total is a count of the same WHERE in the same snapshot.
+ * The limit is written into the text (a validated integer, 1–1,000) so that the named
+ * statement's generic plan knows the page size and PostgreSQL keeps it instead of planning each
+ * page again. Past the end there is no key and no row: the total is then counted apart.
+ */
+async function listUsersInCreationOrder(
+  db: Db, orgId: string, where: Where | undefined, offset: number, limit: number, withGroups: boolean,
+): Promise<UserPage> {
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`page size ${limit} is not a positive integer`);
+  const query = db
+    .with('page_key', (qb) => {
+      let key = qb.selectFrom('members').select(['members.created_at', 'members.id']).where('members.org_id', '=', orgId);
+      if (where) key = key.where(where);
+      return key.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(1);
+    })
+    .selectFrom('members')
+    .select(columns(withGroups))
+    .select((eb) => {
+      let count = eb.selectFrom('members').where('members.org_id', '=', orgId);
+      if (where) count = count.where(where);
+      return count.select((c) => c.fn.countAll<string>().as('n')).as('total');
+    })
+    .where('members.org_id', '=', orgId)
+    .$call((qb) => (where ? qb.where(where) : qb))
+    .where(sql<SqlBool>`(members.created_at, members.id) >= ((select page_key.created_at from page_key), (select page_key.id from page_key))`)
+    .orderBy('members.created_at').orderBy('members.id')
+    .limit(sql.lit(limit));
+  const rows = await run(db, query) as (UserRow & { total: string })[];
+  const total = rows.length > 0 ? Number(rows[0]!.total) : offset === 0 ? 0 : await countUsers(db, orgId, where);
+  return { total, views: rows.map(toView) };
 }
 
 /** Keyset page in id order (RFC 9865 cursors): stable under concurrent inserts and deletes. */

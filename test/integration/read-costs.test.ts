@@ -113,4 +113,20 @@ describe('a page of active users with its exact total', () => {
     expect(page.total).toBe(all.length);
     expect(page.views.map((view) => view.userName)).toEqual(all.slice(5, 15).map((row) => row.user_name));
   });
+
+  it('is one named statement (page, total, groups) whose generic plan PostgreSQL keeps (decision 0021)', async () => {
+    const all = (await sql<{ id: string }>`select id from members where org_id = ${orgId} and active order by created_at, id`.execute(ctx.db)).rows.map((r) => r.id);
+    await withSession(async (handle) => {
+      for (const offset of [0, 7, 100, 1200, all.length - 3, 30, 999, 500]) {
+        const page = await users.listUsers(handle.db, orgId, active, undefined, offset, 100, true);
+        expect(page.total).toBe(all.length);
+        expect(page.views.map((view) => view.id)).toEqual(all.slice(offset, offset + 100));
+      }
+      const statements = (await preparedStatements(handle)).filter((row) => row.statement.includes('page_key'));
+      expect(statements).toHaveLength(1);
+      expect(Number(statements[0]!.generic_plans)).toBeGreaterThan(0); // not planned again per page
+      // Past the end there is no row to carry the total: it is counted apart.
+      expect(await users.listUsers(handle.db, orgId, active, undefined, all.length + 10, 100, true)).toEqual({ total: all.length, views: [] });
+    });
+  });
 });
