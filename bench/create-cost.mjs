@@ -4,7 +4,7 @@
 // commit, such as the utilization alert check), pg_stat_statements' calls, rows and shared
 // buffers (hit + read), per create, at each organization size.
 //
-//   node bench/create-cost.mjs [--sizes 2000,10000,100000] [--creates 200] [--top 12] [--json FILE]
+//   node bench/create-cost.mjs [--sizes 2000,10000,100000] [--creates 200] [--top 12] [--body entra|okta] [--json FILE] [--cpu-prof DIR]
 //
 // The bundled PostgreSQL runs from data/bench-create (wiped at start and at the end), restarted
 // once with shared_preload_libraries=pg_stat_statements. The organizations are loaded with
@@ -19,6 +19,12 @@ const SIZES = option('--sizes', '2000,10000,100000').split(',').map(Number);
 const CREATES = Number(option('--creates', '200'));
 const TOP = Number(option('--top', '12'));
 const JSON_OUT = option('--json', undefined);
+const CPU_PROF = option('--cpu-prof', undefined); // a directory: the server runs with --cpu-prof there
+// entra: the peers harness's create-users body (core + enterprise schemas, title, department, meta);
+// okta: the shorter body this bench sent before (decisions 0013 and 0015).
+const BODY = option('--body', 'entra');
+if (!['entra', 'okta'].includes(BODY)) throw new Error('--body is entra or okta');
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(CREATES) || CREATES < 1) throw new Error('bad --sizes or --creates');
 
 const request = httpClient(4);
@@ -30,7 +36,7 @@ const { pool, ctx, createOrganization, dataDir: DATA_DIR } = bench;
 await runBench('create-cost', bench, main);
 
 async function main() {
-  const base = await startBenchServer(bench, request);
+  const base = await startBenchServer(bench, request, CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []);
 
   const results = [];
   for (const size of SIZES) {
@@ -44,7 +50,7 @@ async function main() {
     const auth = { Authorization: `Bearer ${org.scimToken}` };
     const post = async (n) => {
       const userName = `new${n}-${size}@bench.example`;
-      const response = await request('POST', `${base}/scim/v2/Users`, {
+      const response = await request('POST', `${base}/scim/v2/Users`, BODY === 'entra' ? entraUser(userName, n) : {
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, externalId: `new-${n}`, active: true,
         name: { givenName: 'New', familyName: `Hire${n}` }, displayName: `New Hire${n}`,
         emails: [{ value: userName, type: 'work', primary: true }],
@@ -77,6 +83,20 @@ async function main() {
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
 }
 
+// The body of the peers harness's create-users scenario (../shared/peers/load.mjs entraUser).
+function entraUser(userName, n) {
+  const i = typeof n === 'number' ? n : 0;
+  const given = `Given${i}`;
+  const family = `Family${i % 997}`;
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+    externalId: `ext-${userName}`, userName, active: true, displayName: `${given} ${family}`,
+    emails: [{ primary: true, type: 'work', value: userName }], meta: { resourceType: 'User' },
+    name: { formatted: `${given} ${family}`, familyName: family, givenName: given }, title: 'Engineer',
+    [ENTERPRISE]: { department: `Dept${i % 17}`, employeeNumber: String(i) },
+  };
+}
+
 async function load(orgId, size) {
   await pool.query(`
     insert into members (org_id, user_name, external_id, active, role, seat_state, seat_type, seat_reason, source, attributes)
@@ -91,7 +111,7 @@ async function load(orgId, size) {
 
 function print(results) {
   const sizes = results.map((r) => r.size);
-  const lines = ['', `## Per-create shared buffers (hit + read) vs organization size, ${CREATES} creates, 1 client`, ''];
+  const lines = ['', `## Per-create shared buffers (hit + read) vs organization size, ${CREATES} creates (${BODY} body), 1 client`, ''];
   lines.push(`| | ${sizes.map((s) => `${s.toLocaleString('en-US')} members`).join(' | ')} |`);
   lines.push(`|---|${sizes.map(() => '--:').join('|')}|`);
   lines.push(`| statements per create | ${results.map((r) => r.perCreate.statements.toFixed(1)).join(' | ')} |`);

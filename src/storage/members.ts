@@ -1,6 +1,6 @@
-import type { Db } from './database.js';
+import { prepared, type Db } from './database.js';
 import type { Role, SeatState } from '../domain/organization.js';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { translatePgError } from './errors.js';
 import { auditValues, type AuditEvent } from './audit.js';
 import { USER_COLUMNS, type UserRow } from './scim-users.js';
@@ -86,4 +86,82 @@ export async function findMember(db: Db, orgId: string, memberId: string) {
 /** Takes back an audit row written by `insertMemberRecorded` (the create went another way). */
 export async function deleteAuditEvent(db: Db, orgId: string, id: string): Promise<void> {
   await db.deleteFrom('audit_events').where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** What `insertMemberInOneStatement` needs: the organization as remembered, and the member's seat choices in order. */
+export interface OneStatementMember {
+  orgId: string;
+  guard: { plan: string; status: string; autoRenew: boolean; cancelAtTermEnd: boolean; termEnd: string; settingsJson: string };
+  userName: string;
+  externalId: string | null;
+  attributes: Record<string, unknown>;
+  /** Per candidate seat type, in the gate's order: its seat_reason and its audit event's after and reason. */
+  candidates: Array<{ seatType: string; seatReason: unknown; auditAfter: unknown; auditReason: unknown }>;
+  actor: unknown;
+  /** A seat is taken at commit only when the chosen type has at least this many free (AT_COMMIT_MIN_FREE). */
+  minFree: number;
+}
+
+/**
+ * A SCIM create as ONE autocommit statement (decision 0020): the organization is key-share locked
+ * and compared with the columns the caller's seat decision used; the first candidate type with a
+ * free seat is chosen as planNewMemberSeat chooses its hint; then the member, its audit event and
+ * its seat reservation (taken at commit by migration 0015's trigger) are inserted — only when the
+ * organization still matches, the chosen type has `minFree` free seats and no tombstone of an
+ * admin's removal matches the userName or externalId. Otherwise nothing is written and the caller
+ * runs the transactional create. No BEGIN, no COMMIT, no read before the write: one round trip.
+ */
+const ONE_STATEMENT_CREATE = `
+with o as (
+  select id from organizations
+   where id = $1 and plan = $2 and status = $3 and auto_renew = $4 and cancel_at_term_end = $5 and term_end = $6::date and settings = $7::jsonb
+   for key share
+), s as (
+  select a.seat_type, a.assigned, a.allocated, array_position($8::text[], a.seat_type) as k
+    from seat_allocations a join o on a.org_id = o.id
+   where a.seat_type = any($8::text[]) and a.assigned < a.allocated
+   order by 4 limit 1
+), go as (
+  select s.seat_type, s.k from s
+   where s.allocated - s.assigned >= $9
+     and not exists (select 1 from removed_members r where r.org_id = $1 and (lower(r.user_name) = $18 or r.external_id = $11))
+), m as (
+  insert into members (org_id, user_name, external_id, active, role, role_source, seat_state, seat_type, seat_reason, source, attributes)
+  select $1, $10, $11, true, 'member', 'default', 'assigned', go.seat_type, ($13::text[])[go.k]::jsonb, 'scim', $12::jsonb from go
+  returning id, user_name, external_id, active, attributes, seat_state, seat_type, seat_reason, pending_since, version, created_at, updated_at
+), a as (
+  insert into audit_events (org_id, actor, action, subject_type, subject_id, before, after, reason)
+  select $1, $14::jsonb, 'seat.assigned', 'member', m.id::text, $17::jsonb, ($15::text[])[go.k]::jsonb, ($16::text[])[go.k]::jsonb
+    from m cross join go
+), r as (
+  insert into seat_reservations (member_id, org_id, seat_type) select m.id, $1, m.seat_type from m
+)
+select exists (select 1 from o) as org_matched, s.assigned, s.allocated, m.*
+  from (select 1) as one left join s on true left join m on true`;
+
+export type OneStatementResult =
+  | { outcome: 'inserted'; user: UserRow; usage: { assigned: number; allocated: number } }
+  | { outcome: 'org_changed' }
+  | { outcome: 'not_here' };
+
+export async function insertMemberInOneStatement(db: Db, member: OneStatementMember): Promise<OneStatementResult> {
+  const g = member.guard;
+  const c = member.candidates;
+  const json = (value: unknown) => JSON.stringify(value);
+  const parameters = [
+    member.orgId, g.plan, g.status, g.autoRenew, g.cancelAtTermEnd, g.termEnd, g.settingsJson,
+    c.map((x) => x.seatType), member.minFree, member.userName, member.externalId, json(member.attributes),
+    c.map((x) => json(x.seatReason)), json(member.actor), c.map((x) => json(x.auditAfter)), c.map((x) => json(x.auditReason)),
+    json({ seatState: 'pending' }), member.userName.toLowerCase(),
+  ];
+  let row: (UserRow & { org_matched: boolean; assigned: number | null; allocated: number | null }) | undefined;
+  try {
+    [row] = (await db.executeQuery(prepared(CompiledQuery.raw(ONE_STATEMENT_CREATE, parameters)))).rows as Array<NonNullable<typeof row>>;
+  } catch (error) {
+    throw translatePgError(error);
+  }
+  if (!row?.org_matched) return { outcome: 'org_changed' };
+  if (row.id === null) return { outcome: 'not_here' };
+  const { org_matched: _m, assigned, allocated, ...user } = row;
+  return { outcome: 'inserted', user, usage: { assigned: (assigned ?? 0) + 1, allocated: allocated ?? 0 } };
 }

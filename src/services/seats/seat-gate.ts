@@ -24,6 +24,7 @@ import { recordAudit, type Actor, type AuditEvent } from '../../storage/audit.js
 import { deleteAuditEvent } from '../../storage/members.js';
 import { countSeatRefusal } from '../../observability/metrics.js';
 import { applyMappedRole } from '../access/mapped-role.js';
+import { rememberOrg } from './org-memo.js';
 
 export type GateTrigger =
   | 'scim_create' | 'scim_reactivate' | 'jit_login' | 'group_change' | 'mapping_change'
@@ -66,11 +67,16 @@ export async function loadGateOrg(
   const ended = orgHasEnded({
     status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
   }, toIsoDate(ctx.now()));
+  const settings = orgSettingsSchema.parse(org.settings);
+  rememberOrg(org.id, {
+    plan: org.plan, status: org.status, autoRenew: org.auto_renew, cancelAtTermEnd: org.cancel_at_term_end, termEnd: org.term_end,
+    settingsJson: JSON.stringify(org.settings),
+  }, settings, org.seats ? !org.seats.some((s) => s.allocated - s.assigned >= AT_COMMIT_MIN_FREE) : undefined);
   return {
     id: org.id,
     plan: org.plan,
     seatTypes: ctx.plans.get(org.plan).seatTypes,
-    settings: orgSettingsSchema.parse(org.settings),
+    settings,
     active: !ended,
     ...(org.seats ? { seats: org.seats } : {}),
     ...(org.tombstones ? { takenTombstones: org.tombstones } : {}),
@@ -183,18 +189,34 @@ export async function planNewMemberSeat(
   db: Db, org: GateOrg, attributes: Record<string, unknown>, trigger: GateTrigger, actor: Actor,
 ): Promise<NewMemberPlan | undefined> {
   if (!org.active) return undefined;
+  const { target, candidates } = newMemberTarget(org, attributes);
+  const free = new Set(org.seats ? org.seats.filter((s) => s.assigned < s.allocated).map((s) => s.seatType) : await freeSeatTypes(db, org.id));
+  const hint = candidates.find((c) => free.has(c.seatType));
+  const read = hint && org.seats?.find((s) => s.seatType === hint.seatType);
+  const roomy = read !== undefined && read.allocated - read.assigned >= AT_COMMIT_MIN_FREE;
+  return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor), roomy } : undefined;
+}
+
+/** A new member's target and candidates: its app roles alone (a new member is in no group). */
+function newMemberTarget(org: GateOrg, attributes: Record<string, unknown>): { target: SeatTarget; candidates: Candidate[] } {
   const matches: MappingMatch[] = [];
   for (const role of appRoles(attributes)) {
     const seatType = org.settings.roleSeatTypes[role];
     if (seatType) matches.push({ mappingId: `role:${role}`, seatType, allowFallback: org.settings.roleSeatFallback });
   }
   const target = targetFor(org.seatTypes, matches);
-  const candidates = candidatesFor(org.seatTypes, target);
-  const free = new Set(org.seats ? org.seats.filter((s) => s.assigned < s.allocated).map((s) => s.seatType) : await freeSeatTypes(db, org.id));
-  const hint = candidates.find((c) => free.has(c.seatType));
-  const read = hint && org.seats?.find((s) => s.seatType === hint.seatType);
-  const roomy = read !== undefined && read.allocated - read.assigned >= AT_COMMIT_MIN_FREE;
-  return hint ? { target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor), roomy } : undefined;
+  return { target, candidates: candidatesFor(org.seatTypes, target) };
+}
+
+/**
+ * Every plan `planNewMemberSeat` could make for a new member, one per candidate in order, without
+ * reading the seat counters: the one-statement create (one-statement-create.ts) lets the database
+ * pick the first candidate with a free seat, as planNewMemberSeat picks its hint.
+ */
+export function newMemberPlans(org: GateOrg, attributes: Record<string, unknown>, trigger: GateTrigger, actor: Actor): NewMemberPlan[] {
+  if (!org.active) return [];
+  const { target, candidates } = newMemberTarget(org, attributes);
+  return candidates.map((hint) => ({ target, candidates, hint, seatReason: reasonOf(hint, target, trigger, actor), roomy: true }));
 }
 
 /** The audit event of a create that wins its hint, written with the member (storage insertMemberRecorded). */
