@@ -2,6 +2,8 @@
 //
 // Exit codes: 0 after a clean stop, 1 when the server cannot start (one line on stderr saying
 // what to do), 2 for a bad configuration or an unexpected failure.
+// First: the V8 heap settings, before any other module runs (decision 0024).
+import './heap.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { startServer } from './server.js';

@@ -71,6 +71,23 @@ export async function membersOfGroups(db: Db, orgId: string, groupIds: string[])
   return result;
 }
 
+/**
+ * The members of the groups, as `membersOfGroups`, when they are at most `limit` in all; else
+ * undefined (reads at most limit + 1 rows): a list page's members are read whole only when few.
+ */
+export async function membersOfGroupsUpTo(db: Db, orgId: string, groupIds: string[], limit: number): Promise<Map<string, { id: string; userName: string }[]> | undefined> {
+  const result = new Map<string, { id: string; userName: string }[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) return result;
+  const rows = await db.selectFrom('group_members as x')
+    .innerJoin('members as m', (join) => join.onRef('m.org_id', '=', 'x.org_id').onRef('m.id', '=', 'x.member_id'))
+    .select(['x.group_id', 'm.id', 'm.user_name'])
+    .where('x.org_id', '=', orgId).where('x.group_id', 'in', groupIds)
+    .orderBy('x.group_id').orderBy('m.id').limit(limit + 1).execute();
+  if (rows.length > limit) return undefined;
+  for (const row of rows) result.get(row.group_id)?.push({ id: row.id, userName: row.user_name });
+  return result;
+}
+
 /** One page of a group's members in id order, after `afterId` (keyset: each page is one index range). */
 export async function memberPage(db: Db, orgId: string, groupId: string, afterId: string | undefined, limit: number): Promise<{ id: string; userName: string }[]> {
   let query = db.selectFrom('group_members as x')

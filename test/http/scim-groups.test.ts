@@ -173,6 +173,49 @@ describe('SCIM Groups', () => {
     expect(put.displayName).toBe('Big 2');
   });
 
+  it('writes a list page holding a group of several thousand members piece by piece: the same body as the whole-body path', async () => {
+    const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
+    const client = scim(org.scimToken);
+    const [a, b] = await users(client, 2, 'lp');
+    await client.post('/Groups', { schemas: [GROUP], displayName: 'A small', members: [{ value: a }, { value: b }] }).expect(201);
+    const big = (await client.post('/Groups', { schemas: [GROUP], displayName: 'B big' }).expect(201)).body;
+    await client.post('/Groups', { schemas: [GROUP], displayName: 'C empty' }).expect(201);
+    await t.ctx.handle.pool.query(`
+      with u as (
+        insert into members (org_id, user_name, active, role, seat_state, source, attributes)
+        select $1, 'lbig' || i || '@x.com', false, 'member', 'inactive', 'scim', '{}' from generate_series(1, 4500) i returning org_id, id)
+      insert into group_members (org_id, group_id, member_id) select org_id, $2, id from u`, [org.orgId, big.id]);
+    // (supertest serves each request on its own port: compare $ref and location without the origin)
+    const local = (body: string) => body.replace(/http:\/\/[^/"]+\/scim\/v2/g, '');
+    // where two bodies first differ, with some context (a 4,500-member body is too long to print)
+    const difference = (a: string, b: string) => {
+      let i = 0;
+      while (i < a.length && a[i] === b[i]) i += 1;
+      return i === a.length && i === b.length ? undefined : { at: i, a: a.slice(i - 80, i + 80), b: b.slice(i - 80, i + 80) };
+    };
+    // excludedAttributes of an attribute no group has takes the whole-body path with the same shape
+    const whole = await client.get('/Groups?sortBy=displayName&excludedAttributes=externalId').expect(200);
+    expect(whole.headers['content-length']).toBeDefined();
+    const paged = await client.get('/Groups?sortBy=displayName').expect(200);
+    expect(paged.headers['content-type']).toBe('application/scim+json');
+    expect(paged.headers['transfer-encoding']).toBe('chunked'); // written in pieces, not one body
+    expect(difference(local(paged.text), local(whole.text))).toBeUndefined();
+    expect(paged.body).toMatchObject({ totalResults: 3, itemsPerPage: 3, startIndex: 1 });
+    expect(paged.body.Resources.map((g: { displayName: string; members: unknown[] }) => [g.displayName, g.members.length]))
+      .toEqual([['A small', 2], ['B big', 4500], ['C empty', 0]]);
+    // the search form and cursor pages the same way
+    const searched = await client.post('/Groups/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], sortBy: 'displayName' }).expect(200);
+    expect(difference(local(searched.text), local(whole.text))).toBeUndefined();
+    const cursorWhole = (await client.get('/Groups?cursor=&count=2&excludedAttributes=externalId').expect(200)).text;
+    const cursorPaged = await client.get('/Groups?cursor=&count=2').expect(200);
+    expect(difference(local(cursorPaged.text), local(cursorWhole))).toBeUndefined();
+    expect(cursorPaged.body.nextCursor).toEqual(expect.any(String));
+    // a page with few members in all is one body, read in one query
+    const small = await client.get('/Groups?filter=displayName eq "A small"').expect(200);
+    expect(small.headers['content-length']).toBeDefined();
+    expect(small.body.Resources[0].members).toHaveLength(2);
+  });
+
   it('PUT replaces the member list (wizard apps) and keeps it when members are omitted; DELETE answers 204', async () => {
     const org = await newOrganization(t.ctx, { seats: { premium: 10, standard: 0 } });
     const client = scim(org.scimToken);

@@ -49,15 +49,38 @@ export async function readGroupInPages<T>(
   return inSnapshot(ctx.db, async (trx) => {
     const view = await groups.findGroup(trx, caller.orgId, id);
     if (!view) throw notFoundError('Group', id);
-    return use(view, async function* pages() {
-      for (let after: string | undefined; ;) {
-        const page = await groups.memberPage(trx, caller.orgId, id, after, MEMBER_PAGE);
-        if (page.length > 0) yield page;
-        if (page.length < MEMBER_PAGE) return;
-        after = page[page.length - 1]!.id;
-      }
-    });
+    return use(view, memberPages(trx, caller.orgId, id));
   });
+}
+
+type MemberPages = () => AsyncGenerator<{ id: string; userName: string }[]>;
+
+function memberPages(trx: Db, orgId: string, id: string): MemberPages {
+  return async function* pages() {
+    for (let after: string | undefined; ;) {
+      const page = await groups.memberPage(trx, orgId, id, after, MEMBER_PAGE);
+      if (page.length > 0) yield page;
+      if (page.length < MEMBER_PAGE) return;
+      after = page[page.length - 1]!.id;
+    }
+  };
+}
+
+/**
+ * A list page of groups with their members, for a body written piece by piece. When the page's
+ * groups have at most MEMBER_PAGE members in all (the usual page), they are read in one query and
+ * `use` gets the views with their members; otherwise `use` gets the views without members and
+ * `pagesOf` to read each group's members in pages of MEMBER_PAGE from one snapshot (held while
+ * `use` runs), so that a page holding a 100,000-member group is never whole in memory.
+ */
+export async function listGroupsInPages<T>(
+  ctx: ServiceContext, caller: ScimCaller, query: ListQuery,
+  use: (page: { total: number; nextCursor?: string; views: GroupView[]; pagesOf?: (view: GroupView) => MemberPages }) => Promise<T>,
+): Promise<T> {
+  const page = await listGroups(ctx, caller, query, false);
+  const members = await groups.membersOfGroupsUpTo(ctx.db, caller.orgId, page.views.map((v) => v.id), MEMBER_PAGE);
+  if (members) return use({ ...page, views: page.views.map((view) => ({ ...view, members: members.get(view.id) ?? [] })) });
+  return inSnapshot(ctx.db, (trx) => use({ ...page, pagesOf: (view) => memberPages(trx, caller.orgId, view.id) }));
 }
 
 export async function listGroups(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, wantMembers: boolean) {

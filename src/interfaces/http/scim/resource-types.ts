@@ -31,7 +31,16 @@ export interface ScimResourceHandler {
    *  written piece by piece; `use` runs while the snapshot is open. */
   readInPages?<T>(ctx: ServiceContext, caller: ScimCaller, id: string, baseUrl: string,
     use: (view: ScimView, rendered: JsonObject, related: AsyncIterable<JsonObject[]>) => Promise<T>): Promise<T>;
+  /** A list page, for a body written piece by piece: `relatedOf` is given when the related
+   *  lists were too long to read whole (then `rendered` lacks them and `use` runs while the
+   *  snapshot they are read from is open); without it, `rendered` carries them. */
+  listInPages?<T>(ctx: ServiceContext, caller: ScimCaller, query: ListQuery, baseUrl: string,
+    use: (page: ListedInPages) => Promise<T>): Promise<T>;
 }
+
+export type ListedInPages = {
+  total: number; nextCursor?: string; rendered: JsonObject[]; relatedOf?: (index: number) => AsyncIterable<JsonObject[]>;
+};
 
 export type ScimView = { id: string; version: number };
 export type Written = { view?: ScimView; version?: number; changed?: boolean };
@@ -52,6 +61,12 @@ export const groupHandler: ScimResourceHandler = {
     use(view, groupResource(view, baseUrl), (async function* entries() {
       for await (const page of pages()) yield page.map((member) => groupMemberEntry(member, baseUrl));
     })())),
+  listInPages: (ctx, caller, query, baseUrl, use) => groups.listGroupsInPages(ctx, caller, query, ({ total, nextCursor, views, pagesOf }) => use({
+    total, nextCursor, rendered: views.map((view) => groupResource(view, baseUrl)),
+    relatedOf: pagesOf && ((index) => (async function* entries() {
+      for await (const page of pagesOf(views[index]!)()) yield page.map((member) => groupMemberEntry(member, baseUrl));
+    })()),
+  })),
 };
 
 export const RESOURCE_HANDLERS: readonly ScimResourceHandler[] = [userHandler, groupHandler];

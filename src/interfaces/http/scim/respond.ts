@@ -23,27 +23,66 @@ export function sendScim(res: Response, status: number, body: unknown, headers: 
 export async function sendScimInPages(
   res: Response, status: number, rendered: Record<string, unknown>, related: string, pages: AsyncIterable<unknown[]>, headers: Record<string, string> = {},
 ): Promise<void> {
-  const mark = '\u0000related\u0000';
-  const [head, tail] = JSON.stringify({ ...rendered, [related]: mark }).split(JSON.stringify(mark)) as [string, string];
+  await writeInPieces(res, status, headers, (write) => writeResourceInPages(res, write, '', rendered, related, pages));
+}
+
+/**
+ * A ListResponse (`list`, `Resources` last) whose resources' `related` lists are written page by
+ * page, as `sendScimInPages` writes one resource; `resources` (rendered without their related
+ * lists) take the place of `list.Resources`. A list page holding a group of 100,000 members is
+ * never one string in memory.
+ */
+export async function sendScimListInPages(
+  res: Response, list: Record<string, unknown>, resources: Record<string, unknown>[], related: string,
+  pagesOf: (index: number) => AsyncIterable<unknown[]>,
+): Promise<void> {
+  const [head, tail] = splitAtMark({ ...list, Resources: MARK });
+  await writeInPieces(res, 200, {}, async (write) => {
+    await write(`${head}[`);
+    for (const [index, rendered] of resources.entries()) {
+      if (!(await writeResourceInPages(res, write, index === 0 ? '' : ',', rendered, related, pagesOf(index)))) return false;
+    }
+    await write(`]${tail}`);
+    return true;
+  });
+}
+
+const MARK = '\u0000piece\u0000';
+/** The JSON of `value` before and after the one place that holds MARK. */
+const splitAtMark = (value: unknown) => JSON.stringify(value).split(JSON.stringify(MARK)) as [string, string];
+
+type Write = (text: string) => Promise<void>;
+
+/** Writes `prefix` and the resource with its related list from `pages`; false when the client left. */
+async function writeResourceInPages(
+  res: Response, write: Write, prefix: string, rendered: Record<string, unknown>, related: string, pages: AsyncIterable<unknown[]>,
+): Promise<boolean> {
+  const [head, tail] = splitAtMark({ ...rendered, [related]: MARK });
+  await write(`${prefix}${head}[`);
+  let first = true;
+  for await (const page of pages) {
+    if (res.destroyed) return false;
+    if (page.length === 0) continue;
+    await write((first ? '' : ',') + page.map((element) => JSON.stringify(element)).join(','));
+    first = false;
+  }
+  await write(`]${tail}`);
+  return true;
+}
+
+/** Status and headers, then `body` writes pieces (each waits for the socket to drain), then the end. */
+async function writeInPieces(res: Response, status: number, headers: Record<string, string>, body: (write: Write) => Promise<boolean>): Promise<void> {
   res.status(status);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
-  let first = true;
   let written = false;
-  const write = async (text: string) => {
+  const write: Write = async (text) => {
     written = true;
     if (res.write(text)) return;
     await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
   };
   try {
-    await write(`${head}[`);
-    for await (const page of pages) {
-      if (res.destroyed) return;
-      if (page.length === 0) continue;
-      await write((first ? '' : ',') + page.map((element) => JSON.stringify(element)).join(','));
-      first = false;
-    }
-    res.end(`]${tail}`);
+    if (await body(write)) res.end();
   } catch (error) {
     if (!written) throw error;
     res.destroy(error as Error);

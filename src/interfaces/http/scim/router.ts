@@ -14,7 +14,7 @@ import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
 import { compileFilter, ScimFilterError } from '../../../protocol/scim/filter/index.js';
 import type { RequireBearer } from '../auth.js';
 import { RESOURCE_HANDLERS, type ScimResourceHandler, type ScimView } from './resource-types.js';
-import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError, sendScimInPages } from './respond.js';
+import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError, sendScimInPages, sendScimListInPages } from './respond.js';
 import { bulkRoute } from './bulk.js';
 import { handle } from '../handle.js';
 import { InputRejected, jsonInput } from '../input.js';
@@ -189,16 +189,27 @@ function mountResource(router: Router, ctx: ServiceContext, config: Config, hand
     sendScim(res, status, projection.apply(handler.render(view, baseUrl(req))), { ETag: etagOf(view.version) });
   };
 
-  router.get(base, handle(async (req, res) => {
-    const query = parseListQuery(req.query as Record<string, unknown>);
-    const page = await listOf(ctx, callerOf(res), handler, query, baseUrl(req));
+  // A list page whose related lists may be long (groups with their members) is written piece by
+  // piece when they are (projections take the whole-body path, as for one resource).
+  const sendList = async (res: Response, query: ListQuery, url: string) => {
+    if (handler.listInPages !== undefined && query.attributes === undefined && query.excludedAttributes === undefined) {
+      const projection = parseProjection(handler.type);
+      return handler.listInPages(ctx, callerOf(res), query, url, async ({ total, nextCursor, rendered, relatedOf }) => {
+        const resources = rendered.map((resource) => projection.apply(resource));
+        if (!relatedOf) return sendScim(res, 200, listResponse(query, total, resources, nextCursor));
+        await sendScimListInPages(res, listResponse(query, total, resources, nextCursor), resources, handler.related, relatedOf);
+      });
+    }
+    const page = await listOf(ctx, callerOf(res), handler, query, url);
     sendScim(res, 200, listResponse(query, page.total, page.resources, page.nextCursor));
+  };
+
+  router.get(base, handle(async (req, res) => {
+    await sendList(res, parseListQuery(req.query as Record<string, unknown>), baseUrl(req));
   }));
 
   router.post(`${base}/.search`, handle(async (req, res) => {
-    const query = searchQuery(req.body);
-    const page = await listOf(ctx, callerOf(res), handler, query, baseUrl(req));
-    sendScim(res, 200, listResponse(query, page.total, page.resources, page.nextCursor));
+    await sendList(res, searchQuery(req.body), baseUrl(req));
   }));
 
   router.get(`${base}/:id`, handle(async (req, res) => {

@@ -1,0 +1,142 @@
+// The server's memory with a 100,000-user organization (issue 14: RSS < 200 MiB), measured the way
+// the peers harness measures it: VmRSS of the one `node dist/src/main.js` process, sampled while
+// the load runs (here every 25 ms, with VmHWM), and the server's CPU per request (/proc) so that
+// a memory setting's CPU price shows beside it.
+//
+//   node bench/memory.mjs [--users 100000] [--creates 3000] [--json FILE]
+//   SERVER_NODE_FLAGS="--heap-growing-percent=0" node bench/memory.mjs   # V8's default old-space growth
+//
+// Phases: idle after start; creates through SCIM (16 clients); `userName eq` lookups (16);
+// list pages of 100 `active eq true` with totalResults (16); one-member group PATCHes on the
+// 100,000-member group (16); GET of that group with its members (4); a `GET /Groups` page
+// holding it (2). The users and the group are loaded set-based before the server starts, in the
+// bundled PostgreSQL in data/bench-memory (wiped at start and at the end). See bench/README.md.
+import { writeFileSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { httpClient, openBenchDatabase, option, processCpuMs, runBench, sleep, startBenchServer } from './harness.mjs';
+
+const USERS = Number(option('--users', '100000'));
+const CREATES = Number(option('--creates', '3000'));
+const JSON_OUT = option('--json', undefined);
+const CLIENTS = 16;
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const request = httpClient(64);
+const log = (message) => process.stderr.write(`[memory ${(performance.now() / 1000).toFixed(1)}s] ${message}\n`);
+
+const bench = await openBenchDatabase('bench-memory', {});
+const { pool, ctx, createOrganization } = bench;
+await runBench('memory', bench, main);
+process.exit(); // a sampler of a failed phase would keep the process alive
+
+async function main() {
+  const org = await createOrganization(ctx, {
+    name: 'Memory bench', plan: 'enterprise', seats: { enterprise: 2 * USERS + CREATES + 100 },
+    prices: { enterprise: 4000 }, ownerEmail: 'owner@bench.example', billingMode: 'sales_assisted',
+  });
+  const t0 = performance.now();
+  const loaded = await load(org.orgId);
+  log(`loaded ${USERS} users and a ${USERS}-member group in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const flags = (process.env.SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const base = await startBenchServer(bench, request, flags);
+  const auth = { Authorization: `Bearer ${org.scimToken}` };
+  const call = (method, url, body) => request(method, `${base}/scim/v2${url}`, body, auth);
+  const expect = async (response, status, what) => {
+    if (response.status !== status) throw new Error(`${what}: ${response.status} ${response.text.slice(0, 200)}`);
+    return response;
+  };
+  await sleep(3000);
+  const phases = { 'idle after start': { ...rss(), maxMiB: rss().rssMiB } };
+
+  const phase = async (name, times, concurrency, fn) => {
+    const sampler = rssSampler();
+    const before = processCpuMs(bench.child.pid);
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => { while (next < times) { const i = next; next += 1; await fn(i); } }));
+    const perSecond = times / (performance.now() - started) * 1000;
+    const r = { ...sampler.stop(), serverCpuMsPerRequest: (processCpuMs(bench.child.pid) - before) / times, perSecond, requests: times };
+    phases[name] = r;
+    log(`${name}: RSS max ${r.maxMiB.toFixed(0)} MiB (end ${r.endMiB.toFixed(0)}), server CPU ${r.serverCpuMsPerRequest.toFixed(2)} ms/request, ${perSecond.toFixed(0)}/s`);
+  };
+
+  const tag = Date.now().toString(36);
+  await phase(`creates (${CLIENTS} clients)`, CREATES, CLIENTS, async (i) => {
+    const userName = `created-${tag}-${i}@bench.example`;
+    await expect(await call('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, externalId: `ext-${tag}-${i}`, active: true,
+      name: { givenName: 'Given', familyName: `Family${i}` }, displayName: `Created ${i}`,
+      emails: [{ value: userName, type: 'work', primary: true }],
+    }), 201, 'create');
+  });
+  phases['after the creates'] = { ...rss(), maxMiB: rss().rssMiB };
+  await phase(`userName eq lookups (${CLIENTS} clients)`, 4000, CLIENTS, async () => {
+    await expect(await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "user${1 + Math.floor(Math.random() * USERS)}@bench.example"`)}`), 200, 'lookup');
+  });
+  await phase(`list pages of 100, active eq true (${CLIENTS} clients)`, 400, CLIENTS, async () => {
+    await expect(await call('GET', `/Users?filter=${encodeURIComponent('active eq true')}&startIndex=${1 + Math.floor(Math.random() * (USERS / 100 - 1)) * 100}&count=100`), 200, 'list');
+  });
+  const group = `/Groups/${loaded.groupId}`;
+  await phase(`group PATCH ±1 member of ${USERS.toLocaleString('en-US')} (${CLIENTS} clients)`, 800, CLIENTS, async (i) => {
+    const id = loaded.extra[i % CLIENTS];
+    const op = Math.floor(i / CLIENTS) % 2 === 0 ? 'add' : 'remove';
+    await expect(await call('PATCH', group, { schemas: [PATCH_OP], Operations: [{ op, path: 'members', value: [{ value: id }] }] }), 204, 'PATCH');
+  });
+  await phase(`GET group with ${USERS.toLocaleString('en-US')} members (4 clients)`, 8, 4, async () => { await expect(await call('GET', group), 200, 'GET group'); });
+  await phase('GET /Groups page holding that group (2 clients)', 4, 2, async () => { await expect(await call('GET', '/Groups?count=100'), 200, 'GET /Groups'); });
+  print(phases, flags);
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ users: USERS, creates: CREATES, flags, phases }, null, 2));
+}
+
+async function load(orgId) {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`
+      insert into members (org_id, user_name, external_id, active, role, seat_state, seat_type, seat_reason, source, attributes, created_at, updated_at)
+      select $1::uuid, 'user' || i || '@bench.example', 'okta-' || lpad(i::text, 8, '0'), true, 'member', 'assigned', 'enterprise',
+             jsonb_build_object('kind', 'highest_available', 'trigger', 'scim_create', 'by', jsonb_build_object('type', 'scim'), 'at', '2026-01-01T00:00:00Z'),
+             'scim',
+             jsonb_build_object('name', jsonb_build_object('givenName', 'Given' || i, 'familyName', 'Family' || (i % 997)),
+                                'displayName', 'User ' || i,
+                                'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@bench.example', 'type', 'work', 'primary', true)),
+                                'title', 'Engineer', 'locale', 'en-US'),
+             now() - make_interval(secs => ($2::int - i + 1) * 30), now()
+        from generate_series(1, $2::int + ${CLIENTS}) as i`, [orgId, USERS]);
+    await client.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+    const groupId = (await client.query(`insert into groups (org_id, display_name, external_id, attributes) values ($1, 'All Employees', 'okta-grp-all', '{}') returning id`, [orgId])).rows[0].id;
+    await client.query(`insert into group_members (org_id, group_id, member_id)
+      select org_id, $2, id from members where org_id = $1 and substring(external_id from 6)::int <= $3`, [orgId, groupId, USERS]);
+    const extra = (await client.query(`select id from members where org_id = $1 and substring(external_id from 6)::int > $2 order by external_id`, [orgId, USERS])).rows.map((r) => r.id);
+    await client.query('commit');
+    await client.query('vacuum analyze members, groups, group_members, seat_allocations, credentials, organizations');
+    return { groupId, extra };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function rss() {
+  let status = '';
+  try { status = readFileSync(`/proc/${bench.child.pid}/status`, 'utf8'); } catch { /* exited */ }
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+}
+function rssSampler() {
+  let max = 0;
+  const timer = setInterval(() => { max = Math.max(max, rss().rssMiB); }, 25);
+  return { stop: () => { clearInterval(timer); const now = rss(); return { maxMiB: Math.max(max, now.rssMiB), endMiB: now.rssMiB, hwmMiB: now.hwmMiB }; } };
+}
+
+function print(phases, flags) {
+  const f = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(2)) : '–');
+  const lines = ['', `## Server memory, ${USERS.toLocaleString('en-US')} users (${new Date().toISOString().slice(0, 16)}Z, node flags: ${flags.join(' ') || 'none'})`, ''];
+  lines.push('| phase | VmRSS MiB (max while running) | at its end | server CPU ms/request | requests/s |', '|---|--:|--:|--:|--:|');
+  for (const [name, m] of Object.entries(phases)) lines.push(`| ${name} | ${f(m.maxMiB)} | ${f(m.endMiB ?? m.rssMiB)} | ${f(m.serverCpuMsPerRequest)} | ${f(m.perSecond)} |`);
+  const all = Object.values(phases);
+  lines.push('', `max VmRSS over all phases ${f(Math.max(...all.map((m) => m.maxMiB)))} MiB; VmHWM ${f(Math.max(...all.map((m) => m.hwmMiB)))} MiB`, '');
+  process.stdout.write(lines.join('\n'));
+}
