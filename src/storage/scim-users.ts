@@ -1,14 +1,17 @@
 // Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
 // seat); `attributes` holds the rest of the SCIM document.
-import { sql, type Compilable, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Compilable, type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { prepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
+import { fromTemplate } from './statement-templates.js';
 import type { UserView } from '../protocol/scim/representation.js';
 
-/** A compiled filter; `atMostOne` when it can match one resource at most (a lookup). */
-type Where = ((eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>) & { atMostOne?: boolean };
+type Condition = (eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>;
+/** A compiled filter; `atMostOne` when it can match one resource at most (a lookup); `template`
+ *  when its SQL is the same for every value (protocol/scim/filter: FilterTemplate). */
+type Where = Condition & { atMostOne?: boolean; template?: { key: string; value: string; condition(value: string): Condition } };
 export type SortSpec = { key: (eb: ExpressionBuilder<Database, 'members'>) => Expression<unknown>; descending: boolean };
 
 export const USER_COLUMNS = [
@@ -51,7 +54,11 @@ const columns = (withGroups: boolean) => (withGroups ? [...COLUMNS, GROUPS] : CO
  * requests IdPs repeat most, and PostgreSQL planned each of them again (decision 0016).
  */
 async function run(db: Db, query: Compilable): Promise<unknown[]> {
-  return (await db.executeQuery(prepared(query.compile()))).rows;
+  return runCompiled(db, query.compile());
+}
+
+async function runCompiled(db: Db, query: CompiledQuery): Promise<unknown[]> {
+  return (await db.executeQuery(prepared(query))).rows;
 }
 
 export async function findUser(db: Db, orgId: string, id: string, options: { forUpdate?: boolean; withGroups?: boolean } = {}): Promise<UserView | undefined> {
@@ -73,7 +80,13 @@ export async function listUsers(
   const page = async () => {
     if (where?.atMostOne && offset === 0) {
       // A lookup (`userName eq …`): one row or none, so no order and nothing to skip; the one
-      // statement an IdP sends most, named so that PostgreSQL plans it once per connection.
+      // statement an IdP sends most, named so that PostgreSQL plans it once per connection, and
+      // compiled once (statement-templates.ts): the same text as the query below.
+      const { template } = where;
+      if (template) {
+        return runCompiled(db, fromTemplate(`members lookup ${withGroups} ${template.key}`, [orgId, template.value, limit], (slot) =>
+          db.selectFrom('members').where('members.org_id', '=', slot(0)).where(template.condition(slot(1))).select(columns(withGroups)).limit(slot(2))));
+      }
       return run(db, base.select(columns(withGroups)).limit(limit));
     }
     const sorted = base.select(columns(withGroups)).orderBy(sort!.key, (ob) => (sort!.descending ? ob.desc() : ob.asc()).nullsLast());

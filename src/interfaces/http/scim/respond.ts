@@ -7,12 +7,19 @@ import { authFailureHeaders, principalOf, type AuthProblem } from '../auth.js';
 /** RFC 7644 §8.1 registers the media type without parameters (JSON is UTF-8 by definition). */
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
 
+/**
+ * The answer, written as it is: not through Express's res.send, which hashed every body (SHA-1)
+ * into an ETag of its own and compared it with If-None-Match on every answer (decision 0023). A
+ * SCIM ETag is the resource's version, set by the routes that answer a resource (and their
+ * 304s); lists and errors have none.
+ */
 export function sendScim(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.status(status);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  res.statusCode = status;
+  for (const name in headers) res.setHeader(name, headers[name]!);
   res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
-  // A Buffer, not a string: Express appends "; charset=utf-8" to the type of string bodies.
-  res.send(Buffer.from(JSON.stringify(body), 'utf8'));
+  res.setHeader('Content-Length', payload.length);
+  res.end(payload); // a HEAD request gets the headers only (node:http)
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Database } from '../../../storage/schema.js';
 import type { ResourceType } from '../attributes.js';
-import type { ResourceTables } from './columns.js';
+import { keyOf, leafOf, type ResourceTables } from './columns.js';
 import { parseFilter } from './parse.js';
 import { sortExpressionFor } from './sort.js';
 import { filterToSql } from './sql.js';
@@ -24,15 +24,46 @@ export type FilterCondition<T extends ResourceType> = (eb: ExpressionBuilder<Dat
 /** An order-by expression usable only in a query that has the resource type's table in scope. */
 export type SortKey<T extends ResourceType> = (eb: ExpressionBuilder<Database, ResourceTables[T]>) => Expression<unknown>;
 
+/**
+ * A filter whose SQL is the same for every value of its one string literal (`userName eq "…"`,
+ * what IdPs send most): `key` names the shape, `condition(v)` is the filter with `v` in place of
+ * `value`. Storage compiles such a statement once (src/storage/statement-templates.ts).
+ */
+export interface FilterTemplate<T extends ResourceType> {
+  key: string;
+  value: string;
+  condition(value: string): FilterCondition<T>;
+}
+
 /** A compiled filter, and whether it can match at most one resource (an IdP's lookup). */
-export type CompiledFilter<T extends ResourceType> = FilterCondition<T> & { atMostOne: boolean };
+export type CompiledFilter<T extends ResourceType> = FilterCondition<T> & { atMostOne: boolean; template?: FilterTemplate<T> };
 
 /** parse → validate → translate. Throws ScimFilterError (400 invalidFilter) for any filter that
  *  is malformed, names an unknown attribute or compares a value of the wrong type. */
 export function compileFilter<T extends ResourceType>(type: T, filter: string): CompiledFilter<T> {
   const checked = validateFilter(type, parseFilter(filter));
   const condition = filterToSql(type, checked);
-  return Object.assign(() => condition, { atMostOne: atMostOne(type, checked) });
+  const template = templateOf(type, checked);
+  return Object.assign(() => condition, { atMostOne: atMostOne(type, checked), ...(template ? { template } : {}) });
+}
+
+/**
+ * `eq` with a string on an attribute with its own text column (userName, externalId, a group's
+ * displayName): the value goes into SQL as one bound parameter, untouched. Storage checks that
+ * again when it builds the template, and compiles every time when it does not hold.
+ */
+function templateOf<T extends ResourceType>(type: T, checked: CheckedFilter): FilterTemplate<T> | undefined {
+  if (checked.kind !== 'compare' || checked.op !== 'eq' || checked.value.type !== 'string') return undefined;
+  const leaf = leafOf(type, checked.target);
+  if (leaf.kind !== 'column' || leaf.uuid) return undefined;
+  return {
+    key: `${type} ${keyOf(checked.target)} eq`,
+    value: checked.value.value,
+    condition: (value) => {
+      const sqlCondition = filterToSql(type, { ...checked, value: { type: 'string', value } });
+      return () => sqlCondition;
+    },
+  };
 }
 
 /** The attributes kept unique per organization by the database (see the unique indexes);

@@ -1,0 +1,75 @@
+// Statements compiled once per shape (src/storage/statement-templates.ts): a lookup served from
+// its template sends PostgreSQL exactly the text and parameters a fresh compile would, for any
+// value; a shape whose values do not reach SQL untouched is never templated. Compiled by Kysely
+// without a connection; the queries are read from Kysely's own log.
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery } from 'kysely';
+import type { Database } from '../../src/storage/schema.js';
+import { compileFilter } from '../../src/protocol/scim/filter/index.js';
+import { listUsers } from '../../src/storage/scim-users.js';
+import { fromTemplate, templateState } from '../../src/storage/statement-templates.js';
+
+const sent: CompiledQuery[] = [];
+const db = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (k) => new PostgresIntrospector(k),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+  log: (event) => { sent.push(event.query); },
+});
+
+const ORG = '0d4a2f6c-4b8e-4c53-9f34-2f1f8d0e8a11';
+
+/** The statement listUsers sends for `filter`, with or without the filter's template. */
+async function lookupStatement(filter: string, templated: boolean, withGroups = true): Promise<CompiledQuery> {
+  const compiled = compileFilter('User', filter);
+  const where = templated ? compiled : Object.assign((eb: never) => compiled(eb), { atMostOne: compiled.atMostOne });
+  sent.length = 0;
+  await listUsers(db, ORG, where as never, undefined, 0, 100, withGroups);
+  expect(sent).toHaveLength(1);
+  return sent[0]!;
+}
+
+describe('statement templates', () => {
+  test('a userName lookup from its template is the statement a fresh compile makes, whatever the value', async () => {
+    expect(compileFilter('User', 'userName eq "a@x.com"').template?.key).toBe('User userName eq');
+    const values = ['alice@example.com', 'Ünïcødé "quoted" \\ back', '100% _like_ chars', '$1', ''];
+    for (const withGroups of [true, false]) {
+      for (const value of values) {
+        const filter = `userName eq ${JSON.stringify(value)}`;
+        const fresh = await lookupStatement(filter, false, withGroups);
+        const templated = await lookupStatement(filter, true, withGroups);
+        expect(templated.sql).toBe(fresh.sql);
+        expect(templated.parameters).toEqual(fresh.parameters);
+        expect(templated.parameters).toContain(value);
+      }
+      expect(templateState(`members lookup ${withGroups} User userName eq`)).toBe(true);
+    }
+  });
+
+  test('filters whose SQL depends on the value carry no template', () => {
+    expect(compileFilter('User', 'userName co "a"').template).toBeUndefined(); // the value becomes a LIKE pattern
+    expect(compileFilter('User', `id eq "${ORG}"`).template).toBeUndefined(); // a uuid or FALSE
+    expect(compileFilter('User', 'userName eq "a" and active eq true').template).toBeUndefined();
+    expect(compileFilter('User', 'name.familyName eq "a"').template).toBeUndefined(); // jsonb
+    expect(compileFilter('Group', 'displayName eq "Staff"').template?.key).toBe('Group displayName eq');
+  });
+
+  test('a shape whose value is transformed on its way into SQL is compiled every time, never templated', () => {
+    const build = (slot: (i: number) => never) =>
+      db.selectFrom('members').select('id').where('members.org_id', '=', slot(0)).where(sql<boolean>`user_name like ${`${slot(1) as string}%`}`);
+    const first = fromTemplate('test transformed', [ORG, 'ab'], build);
+    const second = fromTemplate('test transformed', [ORG, 'cd'], build);
+    expect(templateState('test transformed')).toBe(false);
+    expect(first.parameters).toEqual([ORG, 'ab%']);
+    expect(second.parameters).toEqual([ORG, 'cd%']);
+  });
+
+  test('a value that changes the SQL text itself is refused as a template', () => {
+    const build = (slot: (i: number) => never) => db.selectFrom('members').select(sql.lit(slot(0) as string).as('x'));
+    expect(fromTemplate('test literal', ['a'], build).sql).toContain("'a'");
+    expect(templateState('test literal')).toBe(false);
+    expect(fromTemplate('test literal', ['b'], build).sql).toContain("'b'");
+  });
+});
