@@ -1,3 +1,10 @@
+// seatgate_email_keys (members.email_keys) as a SQL function against the same expression in
+// PL/pgSQL, per call, on a running seatgate database (decision 0020, migration 0020): 5,000
+// prepared `select f($1)` per variant, 3 rounds, CPU of the one backend from /proc (so run it on
+// the database's machine). It adds a scratch function email_keys_plpgsql and drops it at the end;
+// after migration 0020 both variants are PL/pgSQL, so compare against a database before it.
+//
+//   node bench/email-keys-cost.mjs postgres://user:password@127.0.0.1:PORT/DB
 import pg from 'pg';
 import { processTimes } from './harness.mjs';
 const client = new pg.Client(process.argv[2]); await client.connect();
