@@ -20,6 +20,7 @@ import * as m0014 from './migrations/0014_member_search.js';
 import * as m0015 from './migrations/0015_seat_reservations.js';
 import * as m0016 from './migrations/0016_active_by_creation.js';
 import * as m0018 from './migrations/0018_audit_actor_time.js';
+import * as m0020 from './migrations/0020_email_keys_plpgsql.js';
 import * as m0022 from './migrations/0022_group_keys.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_seat_reservations': m0015,
   '0016_active_by_creation': m0016,
   '0018_audit_actor_time': m0018,
+  '0020_email_keys_plpgsql': m0020,
   '0022_group_keys': m0022,
 };
 
