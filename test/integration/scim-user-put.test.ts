@@ -1,7 +1,8 @@
 // The cost of an IdP's PUT of a user (issue 14): Okta sends a PUT of the whole user for every
-// profile change. A profile-only PUT is the org check, a read and one UPDATE … WHERE version … RETURNING
-// (no read after commit, no utilization check: no seat moved); seat changes still run the gate
-// and the check. The answer is the user as written: the same document a GET gives afterwards.
+// profile change. A profile-only PUT is one conditional UPDATE … RETURNING (decisions 0019, 0025:
+// no read before or after, no utilization check: no seat moved); seat changes, no-ops and ended
+// organizations still take the path that reads, the gate and the check. The answer is the user
+// as written: the same document a GET gives afterwards.
 import { Kysely, PostgresDialect } from 'kysely';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -10,6 +11,8 @@ import type { ServiceContext } from '../../src/services/context.js';
 import { createUser, deleteUser, patchUser, replaceUser } from '../../src/services/scim/users.js';
 import type { ScimCaller } from '../../src/services/scim/common.js';
 import type { Database } from '../../src/storage/schema.js';
+import { orgHasEnded } from '../../src/domain/organization.js';
+import { addDays, toIsoDate } from '../../src/domain/dates.js';
 import { openTestContext, type TestContext } from '../support/context.js';
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { patchOp, scimClient, USER_SCHEMA as USER } from '../support/scim.js';
@@ -66,7 +69,7 @@ const okta = (userName: string, extra: Record<string, unknown> = {}) => ({
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100)); // the check after commit is not awaited
 
 describe('PUT of a user (Okta update)', () => {
-  it('a profile-only PUT is three statements and no utilization check; an unchanged PUT three reads', async () => {
+  it('a profile-only PUT is one statement and no utilization check; an unchanged PUT two, and writes nothing', async () => {
     const org = await newOrganization(base, { seats: { premium: 5, standard: 5 } });
     const caller: ScimCaller = { orgId: org.orgId, actor: { type: 'system' } };
     const created = await createUser(ctx, caller, okta('ada@put.example'));
@@ -77,14 +80,15 @@ describe('PUT of a user (Okta update)', () => {
     await settle();
     expect(changed.changed).toBe(true);
     expect(changed.view).toMatchObject({ version: created.version + 1, attributes: expect.objectContaining({ title: 'Countess' }), seatState: 'assigned', groups: [] });
-    expect(statements).toHaveLength(3); // organization, user, UPDATE … WHERE version = … RETURNING (no transaction)
+    expect(statements).toHaveLength(1); // UPDATE … WHERE <no seat moves, not a no-op, organization writable> RETURNING
+    expect(statements[0]).toMatch(/^update "members"/);
     expect(checks).toEqual([]);
 
     statements.length = 0;
     const same = await replaceUser(ctx, caller, created.id, okta('ada@put.example', { title: 'Countess', name: { givenName: 'Ada', familyName: 'King' } }));
     await settle();
     expect(same).toMatchObject({ changed: false, view: { version: created.version + 1 } });
-    expect(statements).toHaveLength(3); // organization, user, the user with its groups
+    expect(statements).toHaveLength(2); // the UPDATE that matched nothing, then the user with its organization's term and groups
     expect(checks).toEqual([]);
   });
 
@@ -113,10 +117,60 @@ describe('PUT of a user (Okta update)', () => {
     const result = await patchUser(ctx, caller, created.id, patchOp({ op: 'replace', path: 'name.familyName', value: 'Byron' }), 'default');
     expect(race).toBeUndefined();
     expect(result.view).toMatchObject({ version: created.version + 2, attributes: expect.objectContaining({ title: 'Concurrent', name: expect.objectContaining({ familyName: 'Byron' }) }) });
-    // A deletion meanwhile: 404, nothing written.
+    // A deletion meanwhile: 404, nothing written. (A PUT's common write has no read to race with:
+    // its one UPDATE decides on the row as it is; a deleted user makes it match nothing.)
     race = () => deleteUser(base, caller, created.id);
-    await expect(replaceUser(ctx, caller, created.id, okta('race@put.example', { title: 'Late' }))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(patchUser(ctx, caller, created.id, patchOp({ op: 'replace', path: 'title', value: 'Late' }), 'default')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(replaceUser(ctx, caller, created.id, okta('race@put.example', { title: 'Later' }))).rejects.toMatchObject({ code: 'not_found' });
     expect(await base.db.selectFrom('members').select('id').where('id', '=', created.id).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('a PUT that changes an active user\'s app roles is re-evaluated through the gate, not written in one statement', async () => {
+    const org = await newOrganization(base, { seats: { premium: 5, standard: 5 } });
+    await base.db.updateTable('organizations').set({ settings: JSON.stringify({ roleSeatTypes: { Basic: 'standard' } }) }).where('id', '=', org.orgId).execute();
+    const caller: ScimCaller = { orgId: org.orgId, actor: { type: 'system' } };
+    const created = await createUser(ctx, caller, okta('roles@put.example'));
+    expect(created).toMatchObject({ seatState: 'assigned', seatType: 'premium' });
+    const put = await replaceUser(ctx, caller, created.id, okta('roles@put.example', { roles: [{ value: 'Basic' }] }));
+    expect(put.view).toMatchObject({ seatState: 'assigned', seatType: 'standard' });
+    // An inactive user's roles move no seat: one statement.
+    await replaceUser(ctx, caller, created.id, okta('roles@put.example', { roles: [{ value: 'Basic' }], active: false }));
+    await settle();
+    statements.length = 0;
+    const off = await replaceUser(ctx, caller, created.id, okta('roles@put.example', { roles: [{ value: 'Other' }], active: false, title: 'Gone' }));
+    expect(off.view).toMatchObject({ active: false, seatState: 'inactive', attributes: expect.objectContaining({ roles: [{ value: 'Other' }], title: 'Gone' }) });
+    expect(statements).toHaveLength(1);
+  });
+
+  it('a PUT to an organization whose term has ended answers 403 and writes nothing, exactly when orgHasEnded says so', async () => {
+    const org = await newOrganization(base, { seats: { premium: 50 } });
+    const caller: ScimCaller = { orgId: org.orgId, actor: { type: 'system' } };
+    const created = await createUser(ctx, caller, okta('term@put.example'));
+    const today = toIsoDate(new Date());
+    let n = 0;
+    for (const status of ['active', 'ended'] as const) {
+      for (const autoRenew of [true, false]) {
+        for (const cancelAtTermEnd of [false, true]) {
+          for (const termEnd of [addDays(today, -1), today, addDays(today, 1)]) {
+            await base.db.updateTable('organizations').set({ status, auto_renew: autoRenew, cancel_at_term_end: cancelAtTermEnd, term_start: addDays(termEnd, -365), term_end: termEnd })
+              .where('id', '=', org.orgId).execute();
+            const ended = orgHasEnded({ status, autoRenew, cancelAtTermEnd, termEnd }, today);
+            const before = await base.db.selectFrom('members').select(['version', 'attributes']).where('id', '=', created.id).executeTakeFirstOrThrow();
+            statements.length = 0;
+            const title = `Title ${n += 1}`;
+            const put = replaceUser(ctx, caller, created.id, okta('term@put.example', { title }));
+            const where = JSON.stringify({ status, autoRenew, cancelAtTermEnd, termEnd, today });
+            if (ended) {
+              await expect(put).rejects.toMatchObject({ code: 'org_inactive' });
+              const after = await base.db.selectFrom('members').select(['version', 'attributes']).where('id', '=', created.id).executeTakeFirstOrThrow();
+              expect({ where, after }).toEqual({ where, after: before });
+            } else {
+              expect({ where, title: (await put).view.attributes.title, statements: statements.length }).toEqual({ where, title, statements: 1 });
+            }
+          }
+        }
+      }
+    }
   });
 
   it('answers over HTTP the same document a GET gives afterwards: groups, version, lastModified; excludedAttributes honoured', async () => {

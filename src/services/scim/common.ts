@@ -14,11 +14,12 @@ export interface ScimCaller {
 /** The organization, refusing writes once its subscription has ended. */
 export async function writableOrg(trx: Db, ctx: ServiceContext, orgId: string, options: Parameters<typeof loadGateOrg>[3] = {}): Promise<GateOrg> {
   const org = await loadGateOrg(trx, ctx, orgId, options);
-  if (!org.active) {
-    throw new DomainError('org_inactive', 'This organization\'s subscription has ended; provisioning changes are refused until it is renewed.');
-  }
+  if (!org.active) throw orgInactiveError();
   return org;
 }
+
+export const orgInactiveError = () =>
+  new DomainError('org_inactive', 'This organization\'s subscription has ended; provisioning changes are refused until it is renewed.');
 
 /**
  * RFC 7644 §3.14 / RFC 7232: If-Match with a list of entity tags, or "*". Versions are weak

@@ -1,6 +1,8 @@
 // SCIM Users: every write that can give a seat goes through the seat gate in the same
 // transaction (create, reactivation, app-role changes); deactivation and deletion release it.
 import { isUuid } from '../../domain/ids.js';
+import { toIsoDate } from '../../domain/dates.js';
+import { orgHasEnded } from '../../domain/organization.js';
 import type { ListQuery } from '../../protocol/scim/list.js';
 import { decodeCursor, encodeCursor } from '../../protocol/scim/list.js';
 import { badRequest } from '../../protocol/scim/errors.js';
@@ -19,7 +21,7 @@ import { admit, reevaluate, release, type GateOrg } from '../seats/seat-gate.js'
 import { gatedTransaction, insertMemberThroughGate, refusalError, SeatRefused } from '../seats/members.js';
 import type { ServiceContext } from '../context.js';
 import { afterSeatsChanged, isAlerting, thenCheckSeats } from '../seats/monitoring.js';
-import { checkIfMatch, notFoundError, writableOrg, type ScimCaller } from './common.js';
+import { checkIfMatch, notFoundError, orgInactiveError, writableOrg, type ScimCaller } from './common.js';
 import { createInOneStatement } from '../seats/one-statement-create.js';
 
 export type UserViewType = UserView;
@@ -149,16 +151,22 @@ async function applyUserChange(
  */
 async function changeUser(
   ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined, withGroups: boolean,
-  compute: (current: UserView) => UserFields | undefined,
+  compute: (current: UserView) => UserFields | undefined, likelyNoOp = false,
 ): Promise<{ view: UserView; changed: boolean }> {
   if (!isUuid(id)) throw notFoundError('User', id);
-  await writableOrg(ctx.db, ctx, caller.orgId);
-  const seen = await users.findUser(ctx.db, caller.orgId, id);
-  if (seen) {
+  // The user and its organization's term in one unlocked read (decision 0025); its groups when a
+  // no-op is likely (it answers them; a write answers them from its RETURNING).
+  const read = await users.findUserWithOrgTerm(ctx.db, caller.orgId, id, withGroups && likelyNoOp);
+  if (read) {
+    if (orgHasEnded(read.org, toIsoDate(ctx.now()))) throw orgInactiveError();
+    const seen = read.user;
     checkIfMatch(seen.version, ifMatch);
     const fields = compute(seen);
     // A no-op changes nothing, not even lastModified.
-    if (!fields) return { view: withGroups ? (await users.findUser(ctx.db, caller.orgId, id, { withGroups })) ?? seen : seen, changed: false };
+    if (!fields) {
+      const view = withGroups && !seen.groups ? await users.findUser(ctx.db, caller.orgId, id, { withGroups }) : seen;
+      return { view: view ?? seen, changed: false };
+    }
     if (!movesSeats(seen, fields)) {
       const active = fields.active ?? seen.active;
       const view = await users.updateUser(ctx.db, caller.orgId, id,
@@ -198,16 +206,42 @@ async function changeUserLocked(
   return { view: result.value.view, changed: result.value.changed };
 }
 
+/**
+ * A PUT body's fields checked without the stored user; undefined when a check fails, since a
+ * value the user already holds may pass (representation.ts checkLength) and errors keep their
+ * order (403, 404, then 400): the path that reads decides.
+ */
+function fieldsIfValid(body: unknown): UserFields | undefined {
+  try {
+    return userFieldsFromBody(body);
+  } catch {
+    return undefined;
+  }
+}
+
 const sameUser = (current: UserView, fields: UserFields) =>
   current.userName === fields.userName && current.externalId === fields.externalId
   && (fields.active === undefined || fields.active === current.active) && jsonEqual(current.attributes, fields.attributes);
 
-/** PUT: a full replace of what the client manages; id, created, seat data are never touched. */
+/**
+ * PUT: a full replace of what the client manages; id, created, seat data are never touched.
+ * A PUT's fields do not depend on the user it replaces, so the common one (a profile change, no
+ * If-Match: Okta's update) is first tried as one conditional UPDATE … RETURNING that writes only
+ * when no seat moves, the change is not a no-op and the organization is writable (decision
+ * 0025); anything else — a seat move, a no-op, an ended organization, a missing user, a body
+ * whose check depends on the stored value — takes changeUser's path, which decides as before.
+ */
 export async function replaceUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, ifMatch?: string, withGroups = true) {
+  if (ifMatch === undefined && isUuid(id)) {
+    const fields = fieldsIfValid(body);
+    const view = fields && await users.replaceUserUnlessSeatsMove(ctx.db, caller.orgId, id, fields, toIsoDate(ctx.now()), withGroups);
+    if (view) return { view, changed: true };
+  }
+  // After a write the UPDATE refused, a no-op (Okta echoing the user) is the likeliest reason.
   return changeUser(ctx, caller, id, ifMatch, withGroups, (current) => {
     const fields = userFieldsFromBody(body, userPatchDocument(current));
     return sameUser(current, fields) ? undefined : fields;
-  });
+  }, ifMatch === undefined);
 }
 
 export async function patchUser(ctx: ServiceContext, caller: ScimCaller, id: string, body: unknown, dialect: PatchDialect, ifMatch?: string, withGroups = true) {
