@@ -125,6 +125,12 @@ describe('a page of active users with its exact total', () => {
       const statements = (await preparedStatements(handle)).filter((row) => row.statement.includes('page_key'));
       expect(statements).toHaveLength(1);
       expect(Number(statements[0]!.generic_plans)).toBeGreaterThan(0); // not planned again per page
+      // Unusual page sizes share one text (the size a parameter): named statements are bounded.
+      for (const size of [37, 38, 39]) {
+        const page = await users.listUsers(handle.db, orgId, active, undefined, 10, size, true);
+        expect(page.views.map((view) => view.id)).toEqual(all.slice(10, 10 + size));
+      }
+      expect((await preparedStatements(handle)).filter((row) => row.statement.includes('page_key'))).toHaveLength(2);
       // Past the end there is no row to carry the total: it is counted apart.
       expect(await users.listUsers(handle.db, orgId, active, undefined, all.length + 10, 100, true)).toEqual({ total: all.length, views: [] });
     });
