@@ -5,13 +5,14 @@
 //
 //   node bench/memory.mjs [--users 100000] [--creates 3000] [--json FILE]
 //   SERVER_NODE_FLAGS="--heap-growing-percent=0" node bench/memory.mjs   # V8's default old-space growth
+//   SERVER_NODE_FLAGS=--trace-gc SERVER_LOG_COPY=/tmp/server.log node bench/memory.mjs   # keep the server's GC trace
 //
 // Phases: idle after start; creates through SCIM (16 clients); `userName eq` lookups (16);
 // list pages of 100 `active eq true` with totalResults (16); one-member group PATCHes on the
 // 100,000-member group (16); GET of that group with its members (4); a `GET /Groups` page
 // holding it (2). The users and the group are loaded set-based before the server starts, in the
 // bundled PostgreSQL in data/bench-memory (wiped at start and at the end). See bench/README.md.
-import { writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { httpClient, openBenchDatabase, option, processCpuMs, runBench, sleep, startBenchServer } from './harness.mjs';
 
@@ -25,7 +26,9 @@ const log = (message) => process.stderr.write(`[memory ${(performance.now() / 10
 
 const bench = await openBenchDatabase('bench-memory', {});
 const { pool, ctx, createOrganization } = bench;
-await runBench('memory', bench, main);
+await runBench('memory', bench, main, {
+  keepLog: (file) => { if (process.env.SERVER_LOG_COPY) copyFileSync(file, process.env.SERVER_LOG_COPY); },
+});
 process.exit(); // a sampler of a failed phase would keep the process alive
 
 async function main() {
@@ -50,14 +53,15 @@ async function main() {
 
   const phase = async (name, times, concurrency, fn) => {
     const sampler = rssSampler();
+    const logFrom = serverLog().length;
     const before = processCpuMs(bench.child.pid);
     const started = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: concurrency }, async () => { while (next < times) { const i = next; next += 1; await fn(i); } }));
     const perSecond = times / (performance.now() - started) * 1000;
-    const r = { ...sampler.stop(), serverCpuMsPerRequest: (processCpuMs(bench.child.pid) - before) / times, perSecond, requests: times };
+    const r = { ...sampler.stop(), serverCpuMsPerRequest: (processCpuMs(bench.child.pid) - before) / times, perSecond, requests: times, gc: gcTrace(serverLog().slice(logFrom)) };
     phases[name] = r;
-    log(`${name}: RSS max ${r.maxMiB.toFixed(0)} MiB (end ${r.endMiB.toFixed(0)}), server CPU ${r.serverCpuMsPerRequest.toFixed(2)} ms/request, ${perSecond.toFixed(0)}/s`);
+    log(`${name}: RSS max ${r.maxMiB.toFixed(0)} MiB (end ${r.endMiB.toFixed(0)}), server CPU ${r.serverCpuMsPerRequest.toFixed(2)} ms/request, ${perSecond.toFixed(0)}/s${r.gc ? `, GC (--trace-gc): ${JSON.stringify(r.gc)}` : ''}`);
   };
 
   const tag = Date.now().toString(36);
@@ -119,6 +123,18 @@ async function load(orgId) {
   }
 }
 
+function serverLog() {
+  try { return readFileSync(`${bench.dataDir}/server.log`, 'utf8'); } catch { return ''; }
+}
+/** With --trace-gc in SERVER_NODE_FLAGS: how many scavenges and mark-compacts ran, and their pause ms. */
+function gcTrace(text) {
+  const events = [...text.matchAll(/: (Scavenge|Mark-Compact)[^,]*?, ([\d.]+) \/ [\d.]+ ms/g)];
+  if (events.length === 0) return undefined;
+  const of = (kind) => events.filter((e) => e[1] === kind);
+  const ms = (list) => Math.round(list.reduce((sum, e) => sum + Number(e[2]), 0));
+  return { scavenges: of('Scavenge').length, scavengeMs: ms(of('Scavenge')), markCompacts: of('Mark-Compact').length, markCompactMs: ms(of('Mark-Compact')) };
+}
+
 function rss() {
   let status = '';
   try { status = readFileSync(`/proc/${bench.child.pid}/status`, 'utf8'); } catch { /* exited */ }
@@ -134,8 +150,9 @@ function rssSampler() {
 function print(phases, flags) {
   const f = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(2)) : '–');
   const lines = ['', `## Server memory, ${USERS.toLocaleString('en-US')} users (${new Date().toISOString().slice(0, 16)}Z, node flags: ${flags.join(' ') || 'none'})`, ''];
-  lines.push('| phase | VmRSS MiB (max while running) | at its end | server CPU ms/request | requests/s |', '|---|--:|--:|--:|--:|');
-  for (const [name, m] of Object.entries(phases)) lines.push(`| ${name} | ${f(m.maxMiB)} | ${f(m.endMiB ?? m.rssMiB)} | ${f(m.serverCpuMsPerRequest)} | ${f(m.perSecond)} |`);
+  lines.push('| phase | VmRSS MiB (max while running) | at its end | server CPU ms/request | requests/s | GC (--trace-gc): scavenges / mark-compacts per 1,000 requests, their pause ms per request |', '|---|--:|--:|--:|--:|---|');
+  const gc = (m) => (m.gc ? `${f(m.gc.scavenges * 1000 / m.requests)} / ${f(m.gc.markCompacts * 1000 / m.requests)}, ${f((m.gc.scavengeMs + m.gc.markCompactMs) / m.requests)}` : '–');
+  for (const [name, m] of Object.entries(phases)) lines.push(`| ${name} | ${f(m.maxMiB)} | ${f(m.endMiB ?? m.rssMiB)} | ${f(m.serverCpuMsPerRequest)} | ${f(m.perSecond)} | ${gc(m)} |`);
   const all = Object.values(phases);
   lines.push('', `max VmRSS over all phases ${f(Math.max(...all.map((m) => m.maxMiB)))} MiB; VmHWM ${f(Math.max(...all.map((m) => m.hwmMiB)))} MiB`, '');
   process.stdout.write(lines.join('\n'));
