@@ -142,8 +142,9 @@ async function applyUserChange(
  * UPDATE … WHERE version = the version read … RETURNING — two statements (a no-op: one or two
  * reads; a PUT usually gets here only when its one-statement write did not apply, decision 0025).
  * Every write of a user's SCIM columns bumps its version, so a concurrent write (or a deletion)
- * makes that UPDATE match nothing, and the change is redone under the row lock. Seat moves always run locked, through the gate. The utilization
- * alert check runs only when seats may have changed, never after a profile edit (decision 0019).
+ * makes that UPDATE match nothing, and the change is redone under the row lock. Seat moves
+ * always run locked, through the gate. The utilization alert check runs only when seats may have
+ * changed, never after a profile edit (decision 0019).
  */
 async function changeUser(
   ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined, withGroups: boolean,
