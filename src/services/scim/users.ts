@@ -98,7 +98,10 @@ export async function createUser(ctx: ServiceContext, caller: ScimCaller, body: 
 
 const appRoles = (attributes: Record<string, unknown>) => attributes.roles;
 
-/** Whether a change can move a seat: `active` flips, or an active user's app roles change. */
+/**
+ * Whether a change can move a seat: `active` flips, or an active user's app roles change.
+ * storage/scim-users.ts replaceUserUnlessSeatsMove says the same in SQL: change both together.
+ */
 function movesSeats(current: UserView, fields: UserFields): boolean {
   const active = fields.active ?? current.active;
   return current.active !== active || (active && !jsonEqual(appRoles(current.attributes), appRoles(fields.attributes)));
@@ -143,11 +146,13 @@ async function applyUserChange(
 /**
  * A PUT or PATCH of one user; the answer is the user as written (no read after commit). A change
  * that moves no seat (a profile edit: most of an IdP's PUTs) is written optimistically, without a
- * transaction: read, compute, then one UPDATE … WHERE version = the version read … RETURNING —
- * three statements (a no-op: three reads). Every write of a user's SCIM columns bumps its
- * version, so a concurrent write (or a deletion) makes that UPDATE match nothing, and the change
- * is redone under the row lock. Seat moves always run locked, through the gate. The utilization
- * alert check runs only when seats may have changed, never after a profile edit (decision 0019).
+ * transaction: read (the user and its organization's term, one statement), compute, then one
+ * UPDATE … WHERE version = the version read … RETURNING — two statements (a no-op: one or two
+ * reads; a PUT usually gets here only when its one-statement write did not apply, decision 0025).
+ * Every write of a user's SCIM columns bumps its version, so a concurrent write (or a deletion)
+ * makes that UPDATE match nothing, and the change is redone under the row lock. Seat moves
+ * always run locked, through the gate. The utilization alert check runs only when seats may have
+ * changed, never after a profile edit (decision 0019).
  */
 async function changeUser(
   ctx: ServiceContext, caller: ScimCaller, id: string, ifMatch: string | undefined, withGroups: boolean,
@@ -219,6 +224,7 @@ function fieldsIfValid(body: unknown): UserFields | undefined {
   }
 }
 
+/** A no-op; storage/scim-users.ts replaceUserUnlessSeatsMove says the same in SQL. */
 const sameUser = (current: UserView, fields: UserFields) =>
   current.userName === fields.userName && current.externalId === fields.externalId
   && (fields.active === undefined || fields.active === current.active) && jsonEqual(current.attributes, fields.attributes);
