@@ -22,6 +22,16 @@ export interface SeatAllocationRow {
   monthlyPriceMinor: number;
 }
 
+/**
+ * In SQL, over an `organizations` row aliased `o`: the organization may still be written on
+ * `today` — the negation of domain/organization.ts orgHasEnded, for statements that check it in
+ * their own round trip. When this says no, they write nothing and the caller asks the domain,
+ * so it must never be looser than the domain rule (tests hold it to it).
+ */
+export function orgWritableOn(today: string) {
+  return sql<boolean>`(o.status <> 'ended' and ((o.auto_renew and not o.cancel_at_term_end) or o.term_end > ${today}::date))`;
+}
+
 export async function insertOrganization(db: Db, org: NewOrganization): Promise<string> {
   const row = await db.insertInto('organizations').values({
     name: org.name,

@@ -5,6 +5,7 @@ import { prepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
+import { orgWritableOn } from './organizations.js';
 import type { GroupView } from '../protocol/scim/representation.js';
 
 /** A compiled filter; `atMostOne` when it can match one resource at most (a lookup). */
@@ -209,9 +210,8 @@ async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: str
   // statements at every PATCH cost about as much as running them (decision 0022).
   const { rows } = await db.executeQuery(prepared(sql<{ writable: boolean; found_group: boolean; mapped: boolean; version: number | null; known: string[] | null; changed: string[] | null; bumped: number | null }>`
     with o as (
-      -- The organization's writability, in the same round trip: domain/organization.ts orgHasEnded
-      -- is the rule; when this says no, nothing is written and the caller asks the domain.
-      select not (o.status = 'ended' or ((not o.auto_renew or o.cancel_at_term_end) and o.term_end <= ${today}::date)) as writable
+      -- The organization's writability, in the same round trip (orgWritableOn).
+      select ${orgWritableOn(today)} as writable
         from organizations o where o.id = ${orgId}::uuid
     ),
     k as (select k.id from group_keys k where k.org_id = ${orgId}::uuid and k.id = ${groupId}::uuid and (select writable from o) for key share),

@@ -6,6 +6,7 @@ import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
 import { fromTemplate } from './statement-templates.js';
+import { orgWritableOn } from './organizations.js';
 import type { UserView } from '../protocol/scim/representation.js';
 
 type Condition = (eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>;
@@ -233,10 +234,9 @@ export async function replaceUserUnlessSeatsMove(
     // Not a no-op (users.ts sameUser): a no-op changes nothing, not even lastModified.
     .where(sql<boolean>`not (members.user_name = ${fields.userName} and members.external_id is not distinct from ${fields.externalId}::text
       and members.attributes = ${attributes}::jsonb)`)
-    // The organization may be written: the negation of domain/organization.ts orgHasEnded, which
-    // test/integration/scim-user-put.test.ts holds this to. Stricter would only cost the read path.
-    .where(sql<boolean>`exists (select 1 from organizations o where o.id = members.org_id and o.status <> 'ended'
-      and ((o.auto_renew and not o.cancel_at_term_end) or o.term_end > ${today}::date))`);
+    // The organization may be written (orgWritableOn; test/integration/scim-user-put.test.ts
+    // holds it to the domain rule). Stricter would only cost the read path.
+    .where(sql<boolean>`exists (select 1 from organizations o where o.id = members.org_id and ${orgWritableOn(today)})`);
   try {
     const [row] = await run(db, update.returning(columns(withGroups)));
     return row ? toView(row as UserRow) : undefined;
