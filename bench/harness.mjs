@@ -146,3 +146,38 @@ export function postgresCpuMs(dataDir) {
   }
   return total;
 }
+
+/**
+ * Loads `users` active members (plus `outside` more, not in the group) and one group holding the first
+ * `users`, with set-based SQL in one transaction; returns the group's id and the extra members' ids.
+ */
+export async function loadBigOrganization(pool, orgId, users, outside) {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`
+      insert into members (org_id, user_name, external_id, active, role, seat_state, seat_type, seat_reason, source, attributes, created_at, updated_at)
+      select $1::uuid, 'user' || i || '@bench.example', 'okta-' || lpad(i::text, 8, '0'), true, 'member', 'assigned', 'enterprise',
+             jsonb_build_object('kind', 'highest_available', 'trigger', 'scim_create', 'by', jsonb_build_object('type', 'scim'), 'at', '2026-01-01T00:00:00Z'),
+             'scim',
+             jsonb_build_object('name', jsonb_build_object('givenName', 'Given' || i, 'familyName', 'Family' || (i % 997)),
+                                'displayName', 'User ' || i,
+                                'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@bench.example', 'type', 'work', 'primary', true)),
+                                'title', 'Engineer', 'locale', 'en-US'),
+             now() - make_interval(secs => ($2::int - i + 1) * 30), now()
+        from generate_series(1, $2::int + ${Number(outside)}) as i`, [orgId, users]);
+    await client.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+    const groupId = (await client.query(`insert into groups (org_id, display_name, external_id, attributes) values ($1, 'All Employees', 'okta-grp-all', '{}') returning id`, [orgId])).rows[0].id;
+    await client.query(`insert into group_members (org_id, group_id, member_id)
+      select org_id, $2, id from members where org_id = $1 and substring(external_id from 6)::int <= $3`, [orgId, groupId, users]);
+    const extra = (await client.query(`select id from members where org_id = $1 and substring(external_id from 6)::int > $2 order by external_id`, [orgId, users])).rows.map((r) => r.id);
+    await client.query('commit');
+    await client.query('vacuum analyze members, groups, group_members, seat_allocations, credentials, organizations');
+    return { groupId, extra };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
