@@ -12,7 +12,7 @@
 // the creates go through HTTP to `node dist/src/main.js`, one client, one after the other.
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  httpClient, openBenchDatabase, option, postgresCpuMs, processCpuMs, runBench, sleep, startBenchServer,
+  entraUser, httpClient, loadMembers, openBenchDatabase, option, postgresCpuMs, processCpuMs, runBench, sleep, startBenchServer,
 } from './harness.mjs';
 
 const SIZES = option('--sizes', '2000,10000,100000').split(',').map(Number);
@@ -24,7 +24,6 @@ const CPU_PROF = option('--cpu-prof', undefined); // a directory: the server run
 // okta: the shorter body this bench sent before (decisions 0013 and 0015).
 const BODY = option('--body', 'entra');
 if (!['entra', 'okta'].includes(BODY)) throw new Error('--body is entra or okta');
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(CREATES) || CREATES < 1) throw new Error('bad --sizes or --creates');
 
 const request = httpClient(4);
@@ -46,7 +45,7 @@ async function main() {
       name: `Create cost ${size}`, plan: 'enterprise', seats: { enterprise: 2 * size + CREATES + 10 },
       prices: { enterprise: 4000 }, ownerEmail: `owner${size}@bench.example`, billingMode: 'sales_assisted',
     });
-    await load(org.orgId, size);
+    await loadMembers(pool, org.orgId, size);
     const auth = { Authorization: `Bearer ${org.scimToken}` };
     const post = async (n) => {
       const userName = `new${n}-${size}@bench.example`;
@@ -81,32 +80,6 @@ async function main() {
   }
   print(results);
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
-}
-
-// The body of the peers harness's create-users scenario (../shared/peers/load.mjs entraUser).
-function entraUser(userName, n) {
-  const i = typeof n === 'number' ? n : 0;
-  const given = `Given${i}`;
-  const family = `Family${i % 997}`;
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
-    externalId: `ext-${userName}`, userName, active: true, displayName: `${given} ${family}`,
-    emails: [{ primary: true, type: 'work', value: userName }], meta: { resourceType: 'User' },
-    name: { formatted: `${given} ${family}`, familyName: family, givenName: given }, title: 'Engineer',
-    [ENTERPRISE]: { department: `Dept${i % 17}`, employeeNumber: String(i) },
-  };
-}
-
-async function load(orgId, size) {
-  await pool.query(`
-    insert into members (org_id, user_name, external_id, active, role, seat_state, seat_type, seat_reason, source, attributes)
-    select $1::uuid, 'user' || i || '@' || $1 || '.example', 'ext-' || i, true, 'member', 'assigned', 'enterprise',
-           '{"kind":"highest_available","trigger":"scim_create"}'::jsonb, 'scim',
-           jsonb_build_object('displayName', 'User ' || i, 'name', jsonb_build_object('givenName', 'User', 'familyName', 'N' || i),
-                              'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@' || $1 || '.example', 'type', 'work', 'primary', true)))
-      from generate_series(1, $2::int) as i`, [orgId, size]);
-  await pool.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
-  await pool.query('vacuum analyze');
 }
 
 function print(results) {

@@ -10,7 +10,7 @@
 //
 // The bundled PostgreSQL runs from data/bench-indexes (wiped at start and at the end).
 import { writeFileSync } from 'node:fs';
-import { openBenchDatabase, option, processTimes, runBench } from './harness.mjs';
+import { entraUser, loadMembers, openBenchDatabase, option, processTimes, runBench } from './harness.mjs';
 
 const SIZE = Number(option('--size', '10000'));
 const CREATES = Number(option('--creates', '1000'));
@@ -56,7 +56,7 @@ async function main() {
     name: `Create indexes ${SIZE}`, plan: 'enterprise', seats: { enterprise: 2 * SIZE + CREATES * VARIANTS.length * ROUNDS + 100 },
     prices: { enterprise: 4000 }, ownerEmail: `owner${SIZE}@bench.example`, billingMode: 'sales_assisted',
   });
-  await load(org.orgId, SIZE);
+  await loadMembers(pool, org.orgId, SIZE);
   const credential = (await pool.query(`select id from credentials where org_id = $1 and kind = 'scim'`, [org.orgId])).rows[0].id;
 
   const { openDatabase } = await import('../dist/src/storage/database.js');
@@ -106,28 +106,3 @@ async function main() {
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(Object.fromEntries(results), null, 2));
 }
 
-// The body of the peers harness's create-users scenario (../shared/peers/load.mjs entraUser).
-function entraUser(userName, i) {
-  const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-  const given = `Given${i}`;
-  const family = `Family${i % 997}`;
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
-    externalId: `ext-${userName}`, userName, active: true, displayName: `${given} ${family}`,
-    emails: [{ primary: true, type: 'work', value: userName }], meta: { resourceType: 'User' },
-    name: { formatted: `${given} ${family}`, familyName: family, givenName: given }, title: 'Engineer',
-    [ENTERPRISE]: { department: `Dept${i % 17}`, employeeNumber: String(i) },
-  };
-}
-
-async function load(orgId, size) {
-  await pool.query(`
-    insert into members (org_id, user_name, external_id, active, role, seat_state, seat_type, seat_reason, source, attributes)
-    select $1::uuid, 'user' || i || '@' || $1 || '.example', 'ext-' || i, true, 'member', 'assigned', 'enterprise',
-           '{"kind":"highest_available","trigger":"scim_create"}'::jsonb, 'scim',
-           jsonb_build_object('displayName', 'User ' || i, 'name', jsonb_build_object('givenName', 'User', 'familyName', 'N' || i),
-                              'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@' || $1 || '.example', 'type', 'work', 'primary', true)))
-      from generate_series(1, $2::int) as i`, [orgId, size]);
-  await pool.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
-  await pool.query('vacuum analyze');
-}

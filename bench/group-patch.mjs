@@ -14,7 +14,7 @@
 // once with pg_stat_statements. The load is set-based SQL. See bench/README.md.
 import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import {
-  flag, httpClient, openBenchDatabase, option, postgresCpuMs, processCpuMs, runBench, sleep, startBenchServer, loadBigOrganization,
+  flag, httpClient, openBenchDatabase, option, postgresCpuMs, processCpuMs, rssOf, rssSampler, runBench, sleep, startBenchServer, loadBigOrganization,
 } from './harness.mjs';
 import { performance } from 'node:perf_hooks';
 
@@ -51,7 +51,7 @@ async function main() {
   const scim = `${base}/scim/v2`;
   const auth = { Authorization: `Bearer ${org.scimToken}` };
   const call = (method, url, body) => request(method, `${scim}${url}`, body, auth);
-  const memory = { afterStart: rss() };
+  const memory = { afterStart: rssOf(bench.child.pid) };
 
   const group = `/Groups/${loaded.groupId}`;
   const add = (id) => ({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] });
@@ -60,7 +60,7 @@ async function main() {
 
   // Each client toggles its own member (not in the group at the start): add, remove, add, …
   const scenario = async (name, clients, pairs, remove) => {
-    const sampler = rssSampler();
+    const sampler = rssSampler(bench.child.pid);
     const waits = lockWaitSampler();
     const pages = groupPageSampler(org.orgId, loaded.groupId);
     const tablesBefore = await tableStats();
@@ -122,12 +122,12 @@ async function main() {
   rows.push(await scenario('Okta add/remove members[value eq], 1 client', 1, PAIRS, removeOkta));
   rows.push(await scenario('Entra add/remove, 16 clients', CLIENTS, Math.ceil(PAIRS / 4), removeEntra));
   rows.push(await scenario('Okta add/remove members[value eq], 16 clients', CLIENTS, Math.ceil(PAIRS / 4), removeOkta));
-  memory.afterPatches = rss();
+  memory.afterPatches = rssOf(bench.child.pid);
   if (PATCH_ONLY) { print(rows, memory); return; }
 
   // Memory under reads that scale with the organization.
   const phase = async (name, times, concurrency, fn) => {
-    const sampler = rssSampler();
+    const sampler = rssSampler(bench.child.pid);
     const before = cpu();
     const started = performance.now();
     let next = 0;
@@ -149,7 +149,7 @@ async function main() {
   });
   // Last: a list page of groups still builds every member of every group on it in memory.
   await phase('GET /Groups page with members (whole body)', 3, 1, async () => { await expect(await call('GET', '/Groups?count=100'), 200, 'GET /Groups'); });
-  memory.end = rss();
+  memory.end = rssOf(bench.child.pid);
   memory.groupBytes = groupBytes;
   print(rows, memory);
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ users: USERS, rows, memory }, null, 2));
@@ -219,18 +219,6 @@ function lockWaitSampler() {
   };
 }
 var lwlockWaits = {}; // var: set by a sampler while main() runs, before this line is reached
-
-function rss() {
-  let status = '';
-  try { status = readFileSync(`/proc/${bench.child.pid}/status`, 'utf8'); } catch { /* exited */ }
-  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
-}
-function rssSampler() {
-  let max = 0;
-  const timer = setInterval(() => { max = Math.max(max, rss().rssMiB); }, 25);
-  return { stop: () => { clearInterval(timer); const now = rss(); return { maxMiB: Math.max(max, now.rssMiB), endMiB: now.rssMiB, hwmMiB: now.hwmMiB }; } };
-}
 
 function cpu() {
   return { server: processCpuMs(bench.child.pid), pg: postgresCpuMs(DATA_DIR) };

@@ -181,3 +181,47 @@ export async function loadBigOrganization(pool, orgId, users, outside) {
     client.release();
   }
 }
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+/** The body of the peers harness's create-users scenario (../shared/peers/load.mjs entraUser). */
+export function entraUser(userName, n) {
+  const i = typeof n === 'number' ? n : 0;
+  const given = `Given${i}`;
+  const family = `Family${i % 997}`;
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+    externalId: `ext-${userName}`, userName, active: true, displayName: `${given} ${family}`,
+    emails: [{ primary: true, type: 'work', value: userName }], meta: { resourceType: 'User' },
+    name: { formatted: `${given} ${family}`, familyName: family, givenName: given }, title: 'Engineer',
+    [ENTERPRISE]: { department: `Dept${i % 17}`, employeeNumber: String(i) },
+  };
+}
+
+/** Loads `size` active, seated members into the organization with one set-based INSERT, then vacuum analyze. */
+export async function loadMembers(pool, orgId, size) {
+  await pool.query(`
+    insert into members (org_id, user_name, external_id, active, role, seat_state, seat_type, seat_reason, source, attributes)
+    select $1::uuid, 'user' || i || '@' || $1 || '.example', 'ext-' || i, true, 'member', 'assigned', 'enterprise',
+           '{"kind":"highest_available","trigger":"scim_create"}'::jsonb, 'scim',
+           jsonb_build_object('displayName', 'User ' || i, 'name', jsonb_build_object('givenName', 'User', 'familyName', 'N' || i),
+                              'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@' || $1 || '.example', 'type', 'work', 'primary', true)))
+      from generate_series(1, $2::int) as i`, [orgId, size]);
+  await pool.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+  await pool.query('vacuum analyze');
+}
+
+/** VmRSS and VmHWM of a process, in MiB (NaN once it has exited). */
+export function rssOf(pid) {
+  let status = '';
+  try { status = readFileSync(`/proc/${pid}/status`, 'utf8'); } catch { /* exited */ }
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+}
+
+/** Samples a process's RSS every 25 ms until stop(), which gives the max, the RSS at the end and VmHWM. */
+export function rssSampler(pid) {
+  let max = 0;
+  const timer = setInterval(() => { max = Math.max(max, rssOf(pid).rssMiB); }, 25);
+  return { stop: () => { clearInterval(timer); const now = rssOf(pid); return { maxMiB: Math.max(max, now.rssMiB), endMiB: now.rssMiB, hwmMiB: now.hwmMiB }; } };
+}

@@ -14,7 +14,7 @@
 // bundled PostgreSQL in data/bench-memory (wiped at start and at the end). See bench/README.md.
 import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { httpClient, openBenchDatabase, option, processCpuMs, runBench, sleep, startBenchServer, loadBigOrganization } from './harness.mjs';
+import { httpClient, openBenchDatabase, option, processCpuMs, rssOf, rssSampler, runBench, sleep, startBenchServer, loadBigOrganization } from './harness.mjs';
 
 const USERS = Number(option('--users', '100000'));
 const CREATES = Number(option('--creates', '3000'));
@@ -49,10 +49,10 @@ async function main() {
     return response;
   };
   await sleep(3000);
-  const phases = { 'idle after start': { ...rss(), maxMiB: rss().rssMiB } };
+  const phases = { 'idle after start': { ...rssOf(bench.child.pid), maxMiB: rssOf(bench.child.pid).rssMiB } };
 
   const phase = async (name, times, concurrency, fn) => {
-    const sampler = rssSampler();
+    const sampler = rssSampler(bench.child.pid);
     const logFrom = serverLog().length;
     const before = processCpuMs(bench.child.pid);
     const started = performance.now();
@@ -73,7 +73,7 @@ async function main() {
       emails: [{ value: userName, type: 'work', primary: true }],
     }), 201, 'create');
   });
-  phases['after the creates'] = { ...rss(), maxMiB: rss().rssMiB };
+  phases['after the creates'] = { ...rssOf(bench.child.pid), maxMiB: rssOf(bench.child.pid).rssMiB };
   await phase(`userName eq lookups (${CLIENTS} clients)`, 4000, CLIENTS, async () => {
     await expect(await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "user${1 + Math.floor(Math.random() * USERS)}@bench.example"`)}`), 200, 'lookup');
   });
@@ -102,18 +102,6 @@ function gcTrace(text) {
   const of = (kind) => events.filter((e) => e[1] === kind);
   const ms = (list) => Math.round(list.reduce((sum, e) => sum + Number(e[2]), 0));
   return { scavenges: of('Scavenge').length, scavengeMs: ms(of('Scavenge')), markCompacts: of('Mark-Compact').length, markCompactMs: ms(of('Mark-Compact')) };
-}
-
-function rss() {
-  let status = '';
-  try { status = readFileSync(`/proc/${bench.child.pid}/status`, 'utf8'); } catch { /* exited */ }
-  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
-}
-function rssSampler() {
-  let max = 0;
-  const timer = setInterval(() => { max = Math.max(max, rss().rssMiB); }, 25);
-  return { stop: () => { clearInterval(timer); const now = rss(); return { maxMiB: Math.max(max, now.rssMiB), endMiB: now.rssMiB, hwmMiB: now.hwmMiB }; } };
 }
 
 function print(phases, flags) {

@@ -61,15 +61,8 @@ export async function countGroups(db: Db, orgId: string, where: Where | undefine
 
 /** Members of several groups at once (a list page), in a stable order. */
 export async function membersOfGroups(db: Db, orgId: string, groupIds: string[]): Promise<Map<string, { id: string; userName: string }[]>> {
-  const result = new Map<string, { id: string; userName: string }[]>(groupIds.map((id) => [id, []]));
-  if (groupIds.length === 0) return result;
-  const rows = await db.selectFrom('group_members as x')
-    .innerJoin('members as m', (join) => join.onRef('m.org_id', '=', 'x.org_id').onRef('m.id', '=', 'x.member_id'))
-    .select(['x.group_id', 'm.id', 'm.user_name'])
-    .where('x.org_id', '=', orgId).where('x.group_id', 'in', groupIds)
-    .orderBy('x.group_id').orderBy('m.id').execute();
-  for (const row of rows) result.get(row.group_id)?.push({ id: row.id, userName: row.user_name });
-  return result;
+  if (groupIds.length === 0) return byGroup(groupIds, []);
+  return byGroup(groupIds, await membersOfGroupsQuery(db, orgId, groupIds).execute());
 }
 
 /**
@@ -77,14 +70,21 @@ export async function membersOfGroups(db: Db, orgId: string, groupIds: string[])
  * undefined (reads at most limit + 1 rows): a list page's members are read whole only when few.
  */
 export async function membersOfGroupsUpTo(db: Db, orgId: string, groupIds: string[], limit: number): Promise<Map<string, { id: string; userName: string }[]> | undefined> {
-  const result = new Map<string, { id: string; userName: string }[]>(groupIds.map((id) => [id, []]));
-  if (groupIds.length === 0) return result;
-  const rows = await db.selectFrom('group_members as x')
+  if (groupIds.length === 0) return byGroup(groupIds, []);
+  const rows = await membersOfGroupsQuery(db, orgId, groupIds).limit(limit + 1).execute();
+  return rows.length > limit ? undefined : byGroup(groupIds, rows);
+}
+
+function membersOfGroupsQuery(db: Db, orgId: string, groupIds: string[]) {
+  return db.selectFrom('group_members as x')
     .innerJoin('members as m', (join) => join.onRef('m.org_id', '=', 'x.org_id').onRef('m.id', '=', 'x.member_id'))
     .select(['x.group_id', 'm.id', 'm.user_name'])
     .where('x.org_id', '=', orgId).where('x.group_id', 'in', groupIds)
-    .orderBy('x.group_id').orderBy('m.id').limit(limit + 1).execute();
-  if (rows.length > limit) return undefined;
+    .orderBy('x.group_id').orderBy('m.id');
+}
+
+function byGroup(groupIds: string[], rows: { group_id: string; id: string; user_name: string }[]): Map<string, { id: string; userName: string }[]> {
+  const result = new Map<string, { id: string; userName: string }[]>(groupIds.map((id) => [id, []]));
   for (const row of rows) result.get(row.group_id)?.push({ id: row.id, userName: row.user_name });
   return result;
 }
