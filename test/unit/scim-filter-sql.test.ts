@@ -1,17 +1,9 @@
 // Validation and SQL translation of SCIM filters, and sortBy: the emitted SQL text and its
 // parameters, compiled by Kysely without a connection. The SQL is meant to be read in review.
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
-import type { Database } from '../../src/storage/schema.js';
+import { offlineKysely } from '../support/offline-kysely.js';
 import { compileFilter, likePattern, ScimFilterError, ScimSortError, sortKey } from '../../src/protocol/scim/filter/index.js';
 
-const db = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (k) => new PostgresIntrospector(k),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
+const db = offlineKysely();
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const SEATGATE = 'urn:ietf:params:scim:schemas:extension:seatgate:2.0:User';

@@ -2,22 +2,14 @@
 // its template sends PostgreSQL exactly the text and parameters a fresh compile would, for any
 // value; a shape whose values do not reach SQL untouched is never templated. Compiled by Kysely
 // without a connection; the queries are read from Kysely's own log.
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery } from 'kysely';
-import type { Database } from '../../src/storage/schema.js';
+import { sql, type CompiledQuery } from 'kysely';
+import { offlineKysely } from '../support/offline-kysely.js';
 import { compileFilter } from '../../src/protocol/scim/filter/index.js';
 import { listUsers } from '../../src/storage/scim-users.js';
 import { fromTemplate, templateState } from '../../src/storage/statement-templates.js';
 
 const sent: CompiledQuery[] = [];
-const db = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (k) => new PostgresIntrospector(k),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-  log: (event) => { sent.push(event.query); },
-});
+const db = offlineKysely((event) => { sent.push(event.query); });
 
 const ORG = '0d4a2f6c-4b8e-4c53-9f34-2f1f8d0e8a11';
 
