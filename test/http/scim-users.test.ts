@@ -31,6 +31,25 @@ describe('SCIM Users', () => {
     expect(res.body.schemas).toEqual(expect.arrayContaining([USER, ENTERPRISE]));
   });
 
+  it('answers lookups as written by sendScim: the value in the template each time, exact Content-Length, HEAD without a body, ETag only on a resource', async () => {
+    const org = await newOrganization(t.ctx);
+    const names = ['carol@x.com', 'dave "the" o\'brien@x.com', 'erin%_@x.com'];
+    for (const name of names) await scim(org.scimToken).post('/Users', user(name)).expect(201);
+    for (const name of [...names, ...names]) { // the second round runs from the compiled template
+      const res = await scim(org.scimToken).get(`/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(name.toUpperCase())}`)}`).expect(200);
+      expect(res.body).toMatchObject({ totalResults: 1, Resources: [{ userName: name }] });
+      expect(res.headers['content-type']).toBe('application/scim+json');
+      expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+      expect(res.headers.etag).toBeUndefined(); // a list has no version
+    }
+    const head = await request(t.app).head('/scim/v2/Users?count=1').set('Authorization', `Bearer ${org.scimToken}`).expect(200);
+    expect(head.headers['content-type']).toBe('application/scim+json');
+    expect(head.text ?? '').toBe('');
+    const one = await scim(org.scimToken).get(`/Users?filter=${encodeURIComponent('userName eq "carol@x.com"')}`).expect(200);
+    const single = await scim(org.scimToken).get(`/Users/${one.body.Resources[0].id}`).expect(200);
+    expect(single.headers.etag).toBe('W/"1"');
+  });
+
   it('finds userName case-insensitively and answers a non-matching filter with 200 and an empty list', async () => {
     const org = await newOrganization(t.ctx);
     await scim(org.scimToken).post('/Users', user('bob@x.com')).expect(201);

@@ -42,9 +42,15 @@ export type CompiledFilter<T extends ResourceType> = FilterCondition<T> & { atMo
  *  is malformed, names an unknown attribute or compares a value of the wrong type. */
 export function compileFilter<T extends ResourceType>(type: T, filter: string): CompiledFilter<T> {
   const checked = validateFilter(type, parseFilter(filter));
-  const condition = filterToSql(type, checked);
   const template = templateOf(type, checked);
-  return Object.assign(() => condition, { atMostOne: atMostOne(type, checked), ...(template ? { template } : {}) });
+  if (template) {
+    // A templated shape (a column `eq` a string) cannot fail to translate: built when a query
+    // other than the template's asks for it.
+    let lazy: ReturnType<typeof filterToSql> | undefined;
+    return Object.assign(() => (lazy ??= filterToSql(type, checked)), { atMostOne: atMostOne(type, checked), template });
+  }
+  const condition = filterToSql(type, checked);
+  return Object.assign(() => condition, { atMostOne: atMostOne(type, checked) });
 }
 
 /**
