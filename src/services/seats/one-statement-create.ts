@@ -42,7 +42,7 @@ export async function createInOneStatement(
   }
   const org: GateOrg = {
     id: orgId, plan: guard.plan, seatTypes, settings,
-    active: !orgHasEnded({ status: guard.status, autoRenew: guard.autoRenew, cancelAtTermEnd: guard.cancelAtTermEnd, termEnd: guard.termEnd }, toIsoDate(ctx.now())),
+    active: !orgHasEnded(guard, toIsoDate(ctx.now())),
   };
   const plans = newMemberPlans(org, input.attributes, 'scim_create', actor);
   if (plans.length === 0) return undefined; // an ended organization: refused by the transactional path
