@@ -6,7 +6,26 @@
 // the row resolving multixact members — all on the row whose lock serializes the organization's
 // commits. `seat_type_keys` is never updated: members reference it (decision 0022 did the same
 // for groups), so the counter row is only ever locked by its updaters.
+//
+// Also: the commit-time trigger (migration 0015) deletes its reservation row before the guarded
+// UPDATE, not after: from that UPDATE to the end of the commit's WAL flush the organization's other
+// creates wait on the counter row, so nothing that can run before it belongs after it.
 import { sql, type Kysely } from 'kysely';
+
+const takeSeat = (deleteFirst: boolean) => {
+  const remove = 'delete from seat_reservations where member_id = new.member_id;';
+  return `create or replace function seat_reservations_take() returns trigger language plpgsql as $$
+   begin
+     ${deleteFirst ? remove : ''}
+     update seat_allocations set assigned = assigned + 1
+      where org_id = new.org_id and seat_type = new.seat_type and assigned < allocated;
+     if not found then
+       raise exception 'no free % seat at commit', new.seat_type using errcode = 'SG001';
+     end if;
+     ${deleteFirst ? '' : remove}
+     return null;
+   end $$`;
+};
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql.raw(`create table seat_type_keys (
@@ -28,9 +47,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql.raw('alter table members drop constraint members_org_id_seat_type_fkey').execute(db);
   await sql.raw(`alter table members add constraint members_seat_type_key_fkey
     foreign key (org_id, seat_type) references seat_type_keys (org_id, seat_type)`).execute(db);
+  await sql.raw(takeSeat(true)).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql.raw(takeSeat(false)).execute(db);
   await sql.raw('alter table members drop constraint if exists members_seat_type_key_fkey').execute(db);
   await sql.raw(`alter table members add constraint members_org_id_seat_type_fkey
     foreign key (org_id, seat_type) references seat_allocations (org_id, seat_type)`).execute(db);
