@@ -22,6 +22,7 @@ import * as m0016 from './migrations/0016_active_by_creation.js';
 import * as m0018 from './migrations/0018_audit_actor_time.js';
 import * as m0020 from './migrations/0020_email_keys_plpgsql.js';
 import * as m0022 from './migrations/0022_group_keys.js';
+import * as m0027 from './migrations/0027_seat_type_keys.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018_audit_actor_time': m0018,
   '0020_email_keys_plpgsql': m0020,
   '0022_group_keys': m0022,
+  '0027_seat_type_keys': m0027,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

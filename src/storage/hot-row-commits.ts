@@ -1,0 +1,56 @@
+// Commits that update a contended row, without holding its lock through their WAL flush
+// (decision 0031).
+//
+// A transaction keeps its row locks until its commit has ended, and with `synchronous_commit`
+// on that end includes the commit record's flush to disk (about 1 ms here). When every
+// transaction of a burst updates the same row — the seat counter a create takes its seat from
+// (migration 0015), the version row of a group whose members change (decision 0022) — they
+// therefore flush one at a time, each waiting for the previous flush, and the row's throughput is
+// one fsync per transaction whatever the concurrency (bench/hot-row-ceiling.mjs).
+//
+// Under contention such a transaction commits with `synchronous_commit = off` for itself only
+// (set_config(…, true) in its own statement): its locks go as soon as its commit record is in the
+// WAL buffers. Before anything is answered, `flushCommitted` runs a second, tiny transaction with
+// the session's own synchronous_commit that WRITES WAL under a transaction id, so that its commit
+// must flush — and a flush covers all WAL before it, ours included (and, with a synchronous
+// standby, waits for it to be replicated). Concurrent flushes are shared (group commit).
+// A transaction that writes no WAL (`select pg_logical_emit_message(true, 'seatgate', '')`, say) commits without any
+// flush, which is why the transactional logical message: it is the smallest WAL record a
+// non-superuser may write, and is ignored by everything but logical decoding consumers that ask
+// for the prefix.
+//
+// What is given up: another session may read the change in the millisecond before it is durable,
+// and a crash in that millisecond takes it back — no client was told it succeeded. A transaction
+// alone in its process keeps the ordinary synchronous commit: one statement, one round trip.
+import { sql } from 'kysely';
+import { prepared, type Db } from './database.js';
+
+/** Transactions of this process in flight per contended key (an organization, a group). */
+export class InFlight {
+  private readonly counts = new Map<string, number>();
+
+  /** Runs `work`, telling it whether another transaction on the same key is in flight in this process. */
+  async run<T>(key: string, work: (contended: boolean) => Promise<T>): Promise<T> {
+    const before = this.counts.get(key) ?? 0;
+    this.counts.set(key, before + 1);
+    try {
+      return await work(before > 0);
+    } finally {
+      const left = this.counts.get(key)! - 1;
+      if (left === 0) this.counts.delete(key); else this.counts.set(key, left);
+    }
+  }
+}
+
+/**
+ * A select-list item that makes the statement's own transaction commit without waiting for its
+ * flush when `parameter` (an SQL boolean parameter, e.g. `$19`) is true; null otherwise.
+ */
+export function commitWithoutFlushWaitWhen(parameter: string): string {
+  return `case when ${parameter}::boolean then set_config('synchronous_commit', 'off', true) end`;
+}
+
+/** Makes every transaction committed before this call durable: see the head of this file. */
+export async function flushCommitted(db: Db): Promise<void> {
+  await db.executeQuery(prepared(sql`select pg_logical_emit_message(true, 'seatgate', '')`.compile(db)));
+}
