@@ -151,12 +151,12 @@ async function listUsersInCreationOrder(
     .with('page_first', (qb) => {
       let key = qb.selectFrom('members').select(['members.created_at', 'members.id']).where('members.org_id', '=', orgId);
       if (where) key = key.where(where);
-      return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(offset)).limit(1);
+      return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(offset)).limit(sql.lit(1));
     })
     .with('page_last', (qb) => {
       let key = qb.selectFrom('members').select(['members.created_at', 'members.id']).where('members.org_id', '=', orgId).where(PAGE_FIRST);
       if (where) key = key.where(where);
-      return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(limit - 1)).limit(1);
+      return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(limit - 1)).limit(sql.lit(1));
     })
     .selectFrom('members')
     .select(columns(withGroups))
