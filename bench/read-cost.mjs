@@ -6,7 +6,11 @@
 // — and CPU per request of the server process and of PostgreSQL (all its processes) from /proc,
 // which a loaded machine inflates.
 //
-//   node bench/read-cost.mjs [--sizes 10000,100000] [--requests 1000] [--json FILE]
+//   node bench/read-cost.mjs [--sizes 10000,100000] [--requests 1000] [--fresh] [--json FILE]
+//
+// --fresh (decision 0026): the organizations' members are read as right after an IdP's first
+// sync, before autovacuum has come: no VACUUM, no ANALYZE (autovacuum off for `members` during
+// the run), so no statistics and no visibility map.
 //
 // The bundled PostgreSQL runs from data/bench-read (wiped at start and at the end), restarted
 // once with shared_preload_libraries=pg_stat_statements (track_planning on). Organizations are
@@ -21,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 const SIZES = option('--sizes', '10000,100000').split(',').map(Number);
 const REQUESTS = Number(option('--requests', '1000'));
 const JSON_OUT = option('--json', undefined);
+const FRESH = process.argv.includes('--fresh');
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1000) || !Number.isInteger(REQUESTS) || REQUESTS < 1) throw new Error('bad --sizes (each ≥ 1000) or --requests');
 
 const request = httpClient(4);
@@ -33,6 +38,7 @@ await runBench('read-cost', bench, main);
 
 async function main() {
   const base = await startBenchServer(bench, request);
+  if (FRESH) await pool.query('alter table members set (autovacuum_enabled = off)'); // the bench database is wiped at the end
 
   const results = [];
   for (const size of SIZES) {
@@ -90,11 +96,12 @@ async function load(orgId, size) {
            now() - make_interval(secs => $2::int - i)
       from generate_series(1, $2::int) as i`, [orgId, size]);
   await pool.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+  if (FRESH) return;
   await pool.query('vacuum analyze');
 }
 
 function print(results) {
-  const lines = ['', `## Per-request cost of SCIM reads, ${REQUESTS} requests each, 1 client`, '',
+  const lines = ['', `## Per-request cost of SCIM reads, ${REQUESTS} requests each, 1 client${FRESH ? ', table never vacuumed nor analyzed' : ''}`, '',
     '| members | request | statements | plans | shared buffers | exec + plan ms (PostgreSQL) | server CPU ms | PostgreSQL CPU ms | requests/s |',
     '|--:|---|--:|--:|--:|--:|--:|--:|--:|'];
   for (const r of results) {

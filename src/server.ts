@@ -17,6 +17,7 @@ import { scheduleRenewals } from './services/billing/renewals.js';
 import { SeatMonitor, withSeatMonitor } from './services/seats/monitoring.js';
 import { CredentialCache } from './services/access/credential-cache.js';
 import { listenForCredentialChanges } from './storage/credential-changes.js';
+import { startMaintenance } from './storage/maintenance.js';
 
 export interface DatabaseConnection {
   handle: DatabaseHandle;
@@ -127,6 +128,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Said once the server is up: a start that fails says only why, in one line.
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const renewals = scheduleRenewals(ctx, { intervalSeconds: config.billing.renewalCheckSeconds, logger });
+  // VACUUM (ANALYZE) of members after a burst of provisioning (decision 0026).
+  const maintenance = startMaintenance(connection.handle.pool, logger);
   const { port } = server.address() as AddressInfo;
   const url = config.server.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${port}`;
   return {
@@ -135,6 +138,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stop: async () => {
       await closeHttp(server, config.server.shutdownDrainSeconds * 1000);
       await renewals.stop();
+      await maintenance.stop();
       await credentialChanges.stop();
       await connection.close();
     },

@@ -5,6 +5,7 @@ import { translatePgError } from './errors.js';
 import { auditValues, type AuditEvent } from './audit.js';
 import { USER_COLUMNS, type UserRow } from './scim-users.js';
 import { commitWithoutFlushWaitWhen, flushCommitted, InFlight } from './hot-row-commits.js';
+import { membersInserted } from './maintenance.js';
 
 export interface NewMember {
   orgId: string;
@@ -41,6 +42,7 @@ const memberValues = (member: NewMember) => ({
 export async function insertMember(db: Db, member: NewMember): Promise<string> {
   try {
     const row = await db.insertInto('members').values(memberValues(member)).returning('id').executeTakeFirstOrThrow();
+    membersInserted();
     return row.id;
   } catch (error) {
     throw translatePgError(error);
@@ -74,6 +76,7 @@ export async function insertMemberRecorded(
       .selectFrom('m').selectAll('m').select((eb) => eb.selectFrom('a').select('a.id').as('audit_id'))
       .executeTakeFirstOrThrow();
     const { audit_id: auditId, ...user } = row as typeof row & { audit_id: string };
+    membersInserted();
     return { user: user as unknown as UserRow, auditId };
   } catch (error) {
     throw translatePgError(error);
@@ -177,6 +180,7 @@ export async function insertMemberInOneStatement(db: Db, member: OneStatementMem
   });
   if (!row?.org_matched) return { outcome: 'org_changed' };
   if (row.id === null) return { outcome: 'not_here' };
+  membersInserted();
   const { org_matched: _m, assigned, allocated, commit_mode: _c, ...user } = row;
   return { outcome: 'inserted', user, usage: { assigned: (assigned ?? 0) + 1, allocated: allocated ?? 0 } };
 }

@@ -115,11 +115,16 @@ export async function listUsers(
 }
 
 /**
- * A page in creation order with its exact total, in ONE statement (decision 0021): the key
- * (created_at, id) of the page's first user is found by skipping `offset` entries in the index
- * alone (`members_active_by_creation` or `members_by_creation`: no heap read per skipped row),
- * then the page is one range scan of that index from the key (its rows read together, not 100
- * probes of the primary key), and the total is a count of the same WHERE in the same snapshot.
+ * A page in creation order with its exact total, in ONE statement (decisions 0021, 0026): the
+ * keys (created_at, id) of the page's first and last users are found in the index alone
+ * (`members_active_by_creation` or `members_by_creation`): the first by skipping `offset`
+ * entries, the last by skipping `limit - 1` more from the first. The page is the range between
+ * the two keys, and the total a count of the same WHERE in the same snapshot.
+ * Both ends are bounded so that no plan can read more than the page: on a table that was never
+ * analyzed (an organization just provisioned) the planner guesses a few rows per organization,
+ * and for `key >= … limit N` it then preferred reading the organization's whole tail and sorting
+ * it. Each walk is `limit 1` from an offset the planner cannot see (`hidden`), which it only
+ * plans as an ordered index scan that stops early.
  * A usual page size is written into the text so that the named statement's generic plan knows
  * it and PostgreSQL keeps that plan instead of planning each page again (with `limit $n` its
  * generic plan assumed a tenth of the rows and always lost to a custom plan). Other sizes stay a
@@ -128,14 +133,30 @@ export async function listUsers(
  */
 const LITERAL_PAGE_SIZES = new Set([10, 20, 25, 50, 100, 200, 500, 1000]);
 
+const PAGE_FIRST = sql<SqlBool>`(members.created_at, members.id) >= ((select page_first.created_at from page_first), (select page_first.id from page_first))`;
+// No last key: the page ends with the organization (a last partial page).
+const PAGE_LAST = sql<SqlBool>`(members.created_at, members.id) <= (coalesce((select page_last.created_at from page_last), 'infinity'::timestamptz),
+  coalesce((select page_last.id from page_last), 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))`;
+
+/**
+ * An offset the planner cannot read, even in a custom plan: knowing it (5,000) and guessing a few
+ * rows for the organization, it would sort them all rather than walk the index and stop.
+ */
+const hidden = (offset: number) => sql<number>`(select ${offset}::bigint)`;
+
 async function listUsersInCreationOrder(
   db: Db, orgId: string, where: Where | undefined, offset: number, limit: number, withGroups: boolean,
 ): Promise<UserPage> {
   const query = db
-    .with('page_key', (qb) => {
+    .with('page_first', (qb) => {
       let key = qb.selectFrom('members').select(['members.created_at', 'members.id']).where('members.org_id', '=', orgId);
       if (where) key = key.where(where);
-      return key.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(1);
+      return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(offset)).limit(sql.lit(1));
+    })
+    .with('page_last', (qb) => {
+      let key = qb.selectFrom('members').select(['members.created_at', 'members.id']).where('members.org_id', '=', orgId).where(PAGE_FIRST);
+      if (where) key = key.where(where);
+      return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(limit - 1)).limit(sql.lit(1));
     })
     .selectFrom('members')
     .select(columns(withGroups))
@@ -146,7 +167,8 @@ async function listUsersInCreationOrder(
     })
     .where('members.org_id', '=', orgId)
     .$call((qb) => (where ? qb.where(where) : qb))
-    .where(sql<SqlBool>`(members.created_at, members.id) >= ((select page_key.created_at from page_key), (select page_key.id from page_key))`)
+    .where(PAGE_FIRST)
+    .where(PAGE_LAST)
     .orderBy('members.created_at').orderBy('members.id')
     .limit(LITERAL_PAGE_SIZES.has(limit) ? sql.lit(limit) : limit);
   const rows = await run(db, query) as (UserRow & { total: string })[];

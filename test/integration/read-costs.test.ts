@@ -117,12 +117,14 @@ describe('a page of active users with its exact total', () => {
   it('is one named statement (page, total, groups) whose generic plan PostgreSQL keeps (decision 0021)', async () => {
     const all = (await sql<{ id: string }>`select id from members where org_id = ${orgId} and active order by created_at, id`.execute(ctx.db)).rows.map((r) => r.id);
     await withSession(async (handle) => {
-      for (const offset of [0, 7, 100, 1200, all.length - 3, 30, 999, 500]) {
+      // Sixteen pages: an ANALYZE of members by another session (autovacuum, the server's pass after a
+      // burst, decision 0026) invalidates the cached plan, and the next five are custom again.
+      for (const offset of [0, 7, 100, 1200, all.length - 3, 30, 999, 500, 300, 1100, 42, 800, 1500, 60, 1300, 250]) {
         const page = await users.listUsers(handle.db, orgId, active, undefined, offset, 100, true);
         expect(page.total).toBe(all.length);
         expect(page.views.map((view) => view.id)).toEqual(all.slice(offset, offset + 100));
       }
-      const statements = (await preparedStatements(handle)).filter((row) => row.statement.includes('page_key'));
+      const statements = (await preparedStatements(handle)).filter((row) => row.statement.includes('page_first'));
       expect(statements).toHaveLength(1);
       expect(Number(statements[0]!.generic_plans)).toBeGreaterThan(0); // not planned again per page
       // Unusual page sizes share one text (the size a parameter): named statements are bounded.
@@ -130,9 +132,65 @@ describe('a page of active users with its exact total', () => {
         const page = await users.listUsers(handle.db, orgId, active, undefined, 10, size, true);
         expect(page.views.map((view) => view.id)).toEqual(all.slice(10, 10 + size));
       }
-      expect((await preparedStatements(handle)).filter((row) => row.statement.includes('page_key'))).toHaveLength(2);
+      expect((await preparedStatements(handle)).filter((row) => row.statement.includes('page_first'))).toHaveLength(2);
       // Past the end there is no row to carry the total: it is counted apart.
       expect(await users.listUsers(handle.db, orgId, active, undefined, all.length + 10, 100, true)).toEqual({ total: all.length, views: [] });
+    });
+  });
+});
+
+describe('a page of an organization just provisioned, before any ANALYZE or VACUUM (decision 0026)', () => {
+  const active = compileFilter('User', 'active eq true');
+  const schema = `fresh_page_${process.pid}`;
+  afterAll(() => sql`drop schema if exists ${sql.id(schema)} cascade`.execute(ctx.db));
+
+  type Node = Omit<PlanNode, 'Plans'> & { 'Actual Rows': number; 'Actual Loops': number; Plans?: Node[] };
+  /** Rows the scans of `members` returned in one plan (auto_explain's JSON). */
+  const rowsRead = (node: Node): number =>
+    (node['Relation Name'] === 'members' ? node['Actual Rows'] * node['Actual Loops'] : 0) + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child), 0);
+
+  it('reads the page\'s rows and no more, whatever the planner guesses without statistics', async () => {
+    // The members of one organization in a table of their own that no ANALYZE or VACUUM has seen
+    // (autovacuum off for it): the state right after an IdP's first sync. Without statistics the
+    // planner guesses a few rows per organization; the page must not depend on that guess.
+    await sql`create schema ${sql.id(schema)}`.execute(ctx.db);
+    await sql`create table ${sql.id(schema)}.members (like public.members including all) with (autovacuum_enabled = off)`.execute(ctx.db);
+    await sql`
+      insert into ${sql.id(schema)}.members (org_id, user_name, active, seat_state, source, attributes, created_at)
+      select ${orgId}, 'fresh-' || i || '@example.test', i % 10 <> 0, case when i % 10 <> 0 then 'unassigned' else 'inactive' end, 'scim',
+             jsonb_build_object('displayName', 'Fresh User ' || i, 'name', jsonb_build_object('givenName', 'Fresh', 'familyName', 'User ' || i),
+               'emails', jsonb_build_array(jsonb_build_object('value', 'fresh-' || i || '@example.test', 'type', 'work', 'primary', true)),
+               'title', 'Engineer', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', jsonb_build_object('employeeNumber', i::text, 'department', 'Department ' || i % 8),
+               'addresses', jsonb_build_array(jsonb_build_object('type', 'work', 'streetAddress', i || ' ' || repeat('Long Street ', 30), 'locality', 'Springfield'))),
+             now() - make_interval(secs => 10000 - i)
+        from generate_series(1, 10000) as i`.execute(ctx.db);
+    const all = (await sql<{ id: string }>`
+      select id from ${sql.id(schema)}.members where org_id = ${orgId} and active order by created_at, id`.execute(ctx.db)).rows.map((r) => r.id);
+    const plans: Node[] = [];
+    await withSession(async (handle) => {
+      handle.pool.on('connect', (client) => client.on('notice', (notice) => {
+        const text = notice.message ?? '';
+        if (text.includes('"Plan"')) plans.push(JSON.parse(text.slice(text.indexOf('{'))).Plan as Node);
+      }));
+      await sql`set search_path = ${sql.id(schema)}, public`.execute(handle.db);
+      await sql`load 'auto_explain'`.execute(handle.db);
+      for (const setting of ['log_min_duration = 0', 'log_analyze = on', 'log_timing = off', "log_format = 'json'", "log_level = 'notice'"]) {
+        await sql.raw(`set auto_explain.${setting}`).execute(handle.db);
+      }
+      // Whatever the planner's costs, custom plans first, then the generic plan it keeps: the
+      // count reads the organization, the walk to the page, and the page; nothing else.
+      for (const costs of ['random_page_cost = 4', 'random_page_cost = 1.1', 'random_page_cost = 16', 'cpu_operator_cost = 0.01']) {
+        await sql.raw(`discard plans; set ${costs}`).execute(handle.db);
+        for (const offset of [4500, 6200, 2300, 7600, 3800, 5000, 6800, 3000, 1500, 8100]) {
+          plans.length = 0;
+          const page = await users.listUsers(handle.db, orgId, active, undefined, offset, 100, true);
+          expect(page.total).toBe(all.length);
+          expect(page.views.map((view) => view.id)).toEqual(all.slice(offset, offset + 100));
+          expect(plans).toHaveLength(1);
+          const rows = rowsRead(plans[0]!);
+          expect({ costs, offset, rows, atMost: rows <= all.length + offset + 1 + 2 * 100 }).toMatchObject({ atMost: true });
+        }
+      }
     });
   });
 });
