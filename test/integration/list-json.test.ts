@@ -107,8 +107,13 @@ describe('a listed user written from its stored text', () => {
     expect(view.attributes.title).toBe('Engineer'); // parsed on first read
     view.attributes.title = 'Changed';
     expect(JSON.parse(userJson(view, BASE)).title).toBe('Changed');
-    const copy = { ...page.views.find((v) => v.id === ids.get('escapes'))! };
+    const listed = page.views.find((v) => v.id === ids.get('escapes'))!;
+    const copy = { ...listed, attributes: listed.attributes };
+    expect(userJson(copy, BASE)).toBe(await reference(listed.id, false));
     copy.attributes = { title: 'Replaced' };
     expect(JSON.parse(userJson(copy, BASE)).title).toBe('Replaced');
+    const replaced = page.views.find((v) => v.id === ids.get('nested'))!;
+    replaced.attributes = { title: 'Set' };
+    expect(JSON.parse(userJson(replaced, BASE)).title).toBe('Set');
   });
 });
