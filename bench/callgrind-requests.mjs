@@ -8,7 +8,8 @@
 //   node bench/callgrind-requests.mjs --port P --pid PID --dir /tmp/cg --token T [--kind lookup] [--warmup 1000] [--count 500] [--concurrency 16]
 //
 // `--kind lookup` asks for `bench-u<i>@example.com` (the peers harness's seeded population, i < 10,000);
-// `miss` for names that do not exist; `healthz` for the floor. callgrind_control finds the server
+// `miss` for names that do not exist; `healthz` for the floor; `list-page` for the harness's list
+// page (`filter=active eq true`, a random full page of 100, decision 0027). callgrind_control finds the server
 // by its HOST variable: run this with the server's HOST (e.g. HOST=127.0.0.1).
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -32,6 +33,8 @@ const paths = {
   lookup: () => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "bench-u${Math.floor(Math.random() * 10000)}@example.com"`)}`,
   miss: () => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "nobody-${Math.floor(Math.random() * 1e9)}@example.com"`)}`,
   healthz: () => '/healthz',
+  // The peers harness's list page: a random full page of 100 of the 10,000-user organization.
+  'list-page': () => `/scim/v2/Users?filter=${encodeURIComponent('active eq true')}&startIndex=${1 + Math.floor(Math.random() * 100) * 100}&count=100`,
 };
 const run = async (n) => {
   let sent = 0, bad = 0;

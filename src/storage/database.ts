@@ -82,27 +82,48 @@ class ReadOnlyServerError extends Error {
  */
 const MAX_PREPARED = 64;
 const preparedNames = new Map<string, string>();
+/**
+ * Texts whose jsonb columns come back as PostgreSQL's text, not parsed (decision 0027): a list
+ * page of users renders each stored attributes document from that text (protocol/scim
+ * representation.ts userJson) instead of JSON.parse then JSON.stringify of the same document.
+ */
+const jsonbAsText = new Set<string>();
+const MAX_JSONB_AS_TEXT = 256;
 
-/** Marks a compiled statement's text for naming; returns the query unchanged. */
-export function prepared<Q extends { sql: string }>(query: Q): Q {
+/**
+ * Marks a compiled statement's text for naming; returns the query unchanged. `jsonbAsText`: its
+ * jsonb columns are read as text (the caller parses what it needs).
+ */
+export function prepared<Q extends { sql: string }>(query: Q, options: { jsonbAsText?: boolean } = {}): Q {
   if (!preparedNames.has(query.sql) && preparedNames.size < MAX_PREPARED) preparedNames.set(query.sql, `seatgate_${preparedNames.size + 1}`);
+  // Bounded like the names: a text past the bound is read as before, parsed, and its caller must
+  // take either form (see scim-users.ts).
+  if (options.jsonbAsText && !jsonbAsText.has(query.sql) && jsonbAsText.size < MAX_JSONB_AS_TEXT) jsonbAsText.add(query.sql);
   return query;
 }
 
-/** pg's Client, sending the statements marked with `prepared` under their name. */
+/** jsonb as text, every other type as the pool reads it. */
+const JSONB_AS_TEXT_TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    return oid === pg.types.builtins.JSONB && format !== 'binary' ? (value: string) => value : types.getTypeParser(oid, format);
+  },
+};
+
+/** pg's Client, sending the statements marked with `prepared` under their name (when `named`). */
 function namingClient(Base: typeof pg.Client, named: boolean): typeof pg.Client {
-  if (!named) return Base;
   return class extends Base {
     // Kysely calls query(text, values); every other form passes through unchanged.
     override query(...args: unknown[]): never {
       const [text, values] = args;
-      const name = args.length === 2 && typeof text === 'string' && Array.isArray(values) ? preparedNames.get(text) : undefined;
       const call = super.query as (...a: unknown[]) => never;
-      return name ? call.call(this, { name, text, values }) : call.apply(this, args);
+      if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) return call.apply(this, args);
+      const name = named ? preparedNames.get(text) : undefined;
+      const raw = jsonbAsText.has(text);
+      if (!name && !raw) return call.apply(this, args);
+      return call.call(this, { ...(name ? { name } : {}), text, values, ...(raw ? { types: JSONB_AS_TEXT_TYPES } : {}) });
     }
   } as typeof pg.Client;
 }
-
 
 function hostFailed(error: unknown): boolean {
   return error instanceof ReadOnlyServerError || connectionFailed(error);

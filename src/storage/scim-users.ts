@@ -7,7 +7,7 @@ import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
 import { fromTemplate } from './statement-templates.js';
 import { orgWritableOn } from './organizations.js';
-import type { UserView } from '../protocol/scim/representation.js';
+import { withStoredAttributes, type UserView } from '../protocol/scim/representation.js';
 
 type Condition = (eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>;
 /** A compiled filter; `atMostOne` when it can match one resource at most (a lookup); `template`
@@ -39,6 +39,22 @@ export const toView = (row: UserRow & { groups?: GroupRef[] }): UserView => ({
 });
 
 /**
+ * A listed user (list pages, lookups): its attributes document stays PostgreSQL's jsonb text,
+ * parsed only if something reads it; the list answer writes it from the text (decision 0027).
+ * A statement past database.ts's bound of such texts comes back parsed: either form is taken.
+ */
+const toListedView = (row: Omit<UserRow, 'attributes' | 'seat_reason'> & { attributes: unknown; seat_reason: unknown; groups?: GroupRef[] }): UserView => {
+  const view: Omit<UserView, 'attributes'> = {
+    id: row.id, userName: row.user_name, externalId: row.external_id, active: row.active,
+    seatState: row.seat_state, seatType: row.seat_type,
+    seatReason: (typeof row.seat_reason === 'string' ? JSON.parse(row.seat_reason) : row.seat_reason) as Record<string, unknown>,
+    pendingSince: row.pending_since, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+  if (row.groups) view.groups = row.groups;
+  return withStoredAttributes(view, row.attributes as string | Record<string, unknown>);
+};
+
+/**
  * The user's groups as a column of the same query (index group_members_by_member), so that a
  * lookup is one round trip to the database, not two.
  */
@@ -58,9 +74,12 @@ async function run(db: Db, query: Compilable): Promise<unknown[]> {
   return runCompiled(db, query.compile());
 }
 
-async function runCompiled(db: Db, query: CompiledQuery): Promise<unknown[]> {
-  return (await db.executeQuery(prepared(query))).rows;
+async function runCompiled(db: Db, query: CompiledQuery, options: { jsonbAsText?: boolean } = {}): Promise<unknown[]> {
+  return (await db.executeQuery(prepared(query, options))).rows;
 }
+
+/** A read of listed users: its jsonb columns as text (toListedView). */
+const LISTED = { jsonbAsText: true };
 
 export async function findUser(db: Db, orgId: string, id: string, options: { forUpdate?: boolean; withGroups?: boolean } = {}): Promise<UserView | undefined> {
   let query = db.selectFrom('members').select(columns(options.withGroups ?? false)).where('members.org_id', '=', orgId).where('members.id', '=', id);
@@ -103,15 +122,15 @@ export async function listUsers(
       const { template } = where;
       if (template) {
         return runCompiled(db, fromTemplate(`members lookup ${withGroups} ${template.key}`, [orgId, template.value, limit], (slot) =>
-          db.selectFrom('members').where('members.org_id', '=', slot(0)).where(template.condition(slot(1))).select(columns(withGroups)).limit(slot(2))));
+          db.selectFrom('members').where('members.org_id', '=', slot(0)).where(template.condition(slot(1))).select(columns(withGroups)).limit(slot(2))), LISTED);
       }
-      return run(db, base.select(columns(withGroups)).limit(limit));
+      return runCompiled(db, base.select(columns(withGroups)).limit(limit).compile(), LISTED);
     }
     const sorted = base.select(columns(withGroups)).orderBy(sort!.key, (ob) => (sort!.descending ? ob.desc() : ob.asc()).nullsLast());
-    return run(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit));
+    return runCompiled(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).compile(), LISTED);
   };
   const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countUsers(db, orgId, where), page);
-  return { total, views: (rows as UserRow[]).map(toView) };
+  return { total, views: (rows as UserRow[]).map(toListedView) };
 }
 
 /**
@@ -171,9 +190,9 @@ async function listUsersInCreationOrder(
     .where(PAGE_LAST)
     .orderBy('members.created_at').orderBy('members.id')
     .limit(LITERAL_PAGE_SIZES.has(limit) ? sql.lit(limit) : limit);
-  const rows = await run(db, query) as (UserRow & { total: string })[];
+  const rows = await runCompiled(db, query.compile(), LISTED) as (UserRow & { total: string })[];
   const total = rows.length > 0 ? Number(rows[0]!.total) : offset === 0 ? 0 : await countUsers(db, orgId, where);
-  return { total, views: rows.map(toView) };
+  return { total, views: rows.map(toListedView) };
 }
 
 /** Keyset page in id order (RFC 9865 cursors): stable under concurrent inserts and deletes. */
@@ -181,8 +200,8 @@ export async function listUsersAfter(db: Db, orgId: string, where: Where | undef
   let query = db.selectFrom('members').select(columns(withGroups)).where('members.org_id', '=', orgId);
   if (where) query = query.where(where);
   if (afterId) query = query.where('members.id', '>', afterId);
-  const rows = await run(db, query.orderBy('members.id').limit(limit + 1));
-  return { views: (rows.slice(0, limit) as UserRow[]).map(toView), more: rows.length > limit };
+  const rows = await runCompiled(db, query.orderBy('members.id').limit(limit + 1).compile(), LISTED);
+  return { views: (rows.slice(0, limit) as UserRow[]).map(toListedView), more: rows.length > limit };
 }
 
 export async function countUsers(db: Db, orgId: string, where: Where | undefined): Promise<number> {

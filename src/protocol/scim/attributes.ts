@@ -292,6 +292,27 @@ export function withoutSecrets<T extends JsonRecord>(type: ResourceType, resourc
 }
 
 /**
+ * Whether withoutSecrets can change the top-level attribute `key` of a resource (or copy it
+ * other than as it is): a secret name, a URN-qualified one, an attribute with secret
+ * sub-attributes, or a schema's URN object whose schema has any. Memoized by key: a list page
+ * asks for the same few keys a hundred times.
+ */
+export function mayHoldSecrets(type: ResourceType, key: string): boolean {
+  const memo = secretKeyMemo[type];
+  let answer = memo.get(key);
+  if (answer === undefined) {
+    const plan = secretPlan(type);
+    const lower = key.toLowerCase();
+    const nested = plan.byUrn.get(lower);
+    answer = plan.qualified.has(lower) || plan.core.secret.has(lower) || plan.core.withSecretSubs.has(lower)
+      || (nested !== undefined && (nested.secret.size > 0 || nested.withSecretSubs.size > 0));
+    if (memo.size < 1000) memo.set(key, answer);
+  }
+  return answer;
+}
+const secretKeyMemo: Record<ResourceType, Map<string, boolean>> = { User: new Map(), Group: new Map() };
+
+/**
  * resolveAttribute, and then an unqualified name the core schema lacks in the one extension that
  * defines it (Entra writes `manager` for the enterprise extension's manager, in PATCH paths and
  * in filters alike). Only when exactly one extension defines it: nothing ambiguous is guessed.

@@ -14,6 +14,8 @@ export interface Projection {
   /** Whether the top-level attribute `name` (e.g. 'members', 'groups') appears in the result. */
   wants(name: string): boolean;
   apply(resource: JsonObject): JsonObject;
+  /** No attributes asked for or excluded: apply only removes secrets (the default answer). */
+  plain: boolean;
 }
 
 const ALWAYS = new Set(['id', 'schemas']);
@@ -114,7 +116,7 @@ function mergeInto(target: JsonObject, key: string, value: unknown): void {
 /** Attributes returned "never" (RFC 7643 §7) are dropped from every projection, even when asked for by name. */
 export function parseProjection(type: ResourceType, attributes?: string, excludedAttributes?: string): Projection {
   const projection = parseRequested(type, attributes, excludedAttributes);
-  return { wants: projection.wants, apply: (resource) => projection.apply(withoutSecrets(type, resource)) };
+  return { wants: projection.wants, apply: (resource) => projection.apply(withoutSecrets(type, resource)), plain: projection.plain };
 }
 
 function parseRequested(type: ResourceType, attributes?: string, excludedAttributes?: string): Projection {
@@ -123,6 +125,7 @@ function parseRequested(type: ResourceType, attributes?: string, excludedAttribu
   // RFC 7644 §3.4.2.5: "attributes" overrides the default list; with both given, "attributes" wins.
   if (splitList(attributes).length > 0) {
     return {
+      plain: false,
       wants: (name) => included.some((p) => p.key.toLowerCase() === name.toLowerCase() && p.extension === undefined),
       apply(resource) {
         const out: JsonObject = {};
@@ -146,6 +149,7 @@ function parseRequested(type: ResourceType, attributes?: string, excludedAttribu
     };
   }
   return {
+    plain: excluded.length === 0,
     wants: (name) => !excluded.some((p) => p.key.toLowerCase() === name.toLowerCase() && p.extension === undefined && p.sub === undefined),
     apply(resource) {
       if (excluded.length === 0) return resource;

@@ -5,7 +5,7 @@
 // names, one primary per multi-valued attribute and null handling are written once.
 import {
   CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, SEATGATE_USER_SCHEMA,
-  resolveAttribute, schemasOf, secretAttributeKeys, withoutSecrets, type AttributeMeta, type ResourceType,
+  mayHoldSecrets, resolveAttribute, schemasOf, secretAttributeKeys, withoutSecrets, type AttributeMeta, type ResourceType,
 } from './attributes.js';
 import { applyPatch, normalizePatchRequest, PATCH_OP_SCHEMA } from './patch/index.js';
 import { badRequest } from './errors.js';
@@ -311,6 +311,151 @@ export function userResource(view: UserView, baseUrl: string): JsonObject {
     resource.groups = groups;
   }
   return resource;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A listed user written as JSON text directly (decision 0027). A list page of 100 users spent
+// most of its server time parsing each stored attributes document (JSON.parse in pg), copying it
+// into a resource, copying that again (withoutSecrets), then JSON.stringify of it all. A listed
+// user keeps its document as PostgreSQL's jsonb text, and userJson writes the resource from it:
+// the text only loses the blank PostgreSQL puts after ':' and ',' — exactly what
+// JSON.stringify(JSON.parse(text)) gives (same escapes: both escape '"', '\\', \b \f \n \r \t
+// and other control characters as \u00xx). Anything whose output would not be that plain
+// copy — a number (JSON.parse may round it), an integer-like key (JS objects put those first), a
+// key the resource itself defines, a secret, the enterprise manager (its $ref is derived) —
+// takes the general path for that user: JSON.stringify(withoutSecrets(userResource(…))).
+
+const ATTRIBUTES_TEXT = Symbol('attributes as PostgreSQL wrote them');
+type StoredText = { [ATTRIBUTES_TEXT]?: () => string | undefined };
+
+/**
+ * A listed user whose `attributes` is PostgreSQL's jsonb text until something reads it (then it
+ * is parsed once). The text is used to write the user only while no one has read `attributes`,
+ * so no one can have changed it. A class, because an object literal with an accessor costs
+ * ≈ 1 µs to create (100 per page); its `attributes` lives on the prototype, so a copy must name
+ * it (`{ ...view, attributes: view.attributes }`): a bare spread would leave it out.
+ */
+class ListedUserView implements UserView {
+  id: string; userName: string; externalId: string | null; active: boolean; seatState: string; seatType: string | null;
+  seatReason: JsonObject; pendingSince: Date | null; version: number; createdAt: Date; updatedAt: Date;
+  groups?: { id: string; displayName: string }[];
+  #text: string;
+  #parsed: JsonObject | undefined = undefined;
+
+  constructor(view: Omit<UserView, 'attributes'>, text: string) {
+    this.id = view.id; this.userName = view.userName; this.externalId = view.externalId; this.active = view.active;
+    this.seatState = view.seatState; this.seatType = view.seatType; this.seatReason = view.seatReason;
+    this.pendingSince = view.pendingSince; this.version = view.version; this.createdAt = view.createdAt; this.updatedAt = view.updatedAt;
+    if (view.groups) this.groups = view.groups;
+    this.#text = text;
+  }
+
+  get attributes(): JsonObject { return this.#parsed ??= JSON.parse(this.#text) as JsonObject; }
+  set attributes(value: JsonObject) { this.#parsed = value; }
+  [ATTRIBUTES_TEXT](): string | undefined { return this.#parsed === undefined ? this.#text : undefined; }
+}
+
+/** A listed user from its columns and its stored attributes (text: see ListedUserView). */
+export function withStoredAttributes(view: Omit<UserView, 'attributes'>, stored: string | JsonObject): UserView {
+  return typeof stored === 'string' ? new ListedUserView(view, stored) : { ...view, attributes: stored };
+}
+
+/** Keys a stored document must not hold for its plain copy to be right (the resource's own). */
+const RESOURCE_KEYS = new Set(['schemas', 'id', 'externalId', 'userName', 'active', 'meta', 'groups', SEATGATE_USER_SCHEMA, '__proto__']);
+
+const isIndexKey = (text: string, from: number, to: number) => {
+  for (let i = from; i < to; i++) { const c = text.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  return to > from;
+};
+
+/**
+ * The members of a jsonb object's text as JSON.stringify(JSON.parse(text)) writes them (without
+ * the braces), with the top-level keys; undefined when the text holds anything the plain copy
+ * would not reproduce (see above), or is not an object.
+ */
+export function storedObjectJson(text: string): { members: string; keys: string[] } | undefined {
+  const n = text.length;
+  if (n < 2 || text.charCodeAt(0) !== 123 || text.charCodeAt(n - 1) !== 125) return undefined;
+  const keys: string[] = [];
+  let out = '', from = 1, at = 1, depth = 1;
+  while (at < n - 1) {
+    const quote = text.indexOf('"', at);
+    const end = quote < 0 ? n - 1 : quote;
+    // Between strings: braces, brackets, ':', ',', the blank after them, true/false/null.
+    for (let i = at; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 32) { out += text.slice(from, i); from = i + 1; }
+      else if (c === 123 || c === 91) depth += 1;
+      else if (c === 125 || c === 93) depth -= 1;
+      else if (c !== 58 && c !== 44 && !(c >= 97 && c <= 122)) return undefined; // a number (or anything else)
+    }
+    if (quote < 0) break;
+    let close = quote + 1, escaped = false;
+    for (;;) {
+      const next = text.indexOf('"', close);
+      if (next < 0) return undefined;
+      let backslashes = 0;
+      for (let b = next - 1; text.charCodeAt(b) === 92; b--) backslashes += 1;
+      if (backslashes > 0) escaped = true;
+      if ((backslashes & 1) === 0) { close = next; break; }
+      close = next + 1;
+    }
+    if (text.charCodeAt(close + 1) === 58) { // a key
+      if (isIndexKey(text, quote + 1, close)) return undefined;
+      if (depth === 1) {
+        if (escaped) return undefined;
+        keys.push(text.slice(quote + 1, close));
+      }
+    } else if (escaped && text.slice(quote + 1, close).includes('\\u')) {
+      // \u escapes: PostgreSQL writes only control characters so, as JSON.stringify does; a
+      // lower-case check keeps the two spellings equal.
+      if (text.slice(quote + 1, close).match(/\\u(?![0-9a-f]{4})/)) return undefined;
+    }
+    at = close + 1;
+  }
+  if (depth !== 1) return undefined;
+  return { members: out + text.slice(from, n - 1), keys };
+}
+
+/**
+ * The user as JSON text: exactly JSON.stringify of what a list answer held for it before
+ * (withoutSecrets(userResource(view, baseUrl)), the default projection). Written from the stored
+ * text when the view has it and it is plain (storedObjectJson), else through the objects.
+ */
+export function userJson(view: UserView, baseUrl: string): string {
+  const text = (view as StoredText)[ATTRIBUTES_TEXT]?.();
+  const stored = text === undefined ? undefined : storedObjectJson(text);
+  if (stored === undefined || !plainKeys(stored.keys, text!)) return JSON.stringify(withoutSecrets('User', userResource(view, baseUrl)));
+  let schemas = `["${CORE_USER_SCHEMA}"`;
+  for (const key of stored.keys) if (isUrnKey(key)) schemas += `,${JSON.stringify(key)}`;
+  schemas += `,"${SEATGATE_USER_SCHEMA}"]`;
+  let json = `{"schemas":${schemas},"id":${JSON.stringify(view.id)}`;
+  if (view.externalId !== null) json += `,"externalId":${JSON.stringify(view.externalId)}`;
+  json += `,"userName":${JSON.stringify(view.userName)},"active":${JSON.stringify(view.active)}`;
+  if (stored.members.length > 0) json += `,${stored.members}`;
+  json += `,"${SEATGATE_USER_SCHEMA}":{${view.seatType ? `"seatType":${JSON.stringify(view.seatType)},` : ''}`
+    + `"seatState":${JSON.stringify(view.seatState)},"seatReason":${JSON.stringify(seatReasonText(view))}}`;
+  json += `,"meta":{"resourceType":"User","created":"${view.createdAt.toISOString()}","lastModified":"${view.updatedAt.toISOString()}",`
+    + `"location":${JSON.stringify(`${baseUrl}/Users/${view.id}`)},"version":${JSON.stringify(etagOf(view.version))}}`;
+  if (view.groups) {
+    json += ',"groups":[';
+    for (let i = 0; i < view.groups.length; i++) {
+      const g = view.groups[i]!;
+      json += `${i > 0 ? ',' : ''}{"value":${JSON.stringify(g.id)},"display":${JSON.stringify(g.displayName)},`
+        + `"$ref":${JSON.stringify(`${baseUrl}/Groups/${g.id}`)},"type":"direct"}`;
+    }
+    json += ']';
+  }
+  return `${json}}`;
+}
+
+/** Whether the stored document's top-level keys let it be copied as it is (see above). */
+function plainKeys(keys: string[], text: string): boolean {
+  for (const key of keys) {
+    if (RESOURCE_KEYS.has(key) || mayHoldSecrets('User', key)) return false;
+    if (isUrnKey(key) && key.toLowerCase() === ENTERPRISE_KEY && text.includes('"manager"')) return false;
+  }
+  return true;
 }
 
 export function groupResource(view: GroupView, baseUrl: string): JsonObject {

@@ -14,7 +14,12 @@ export const SCIM_MEDIA_TYPE = 'application/scim+json';
  * 304s); lists and errors have none.
  */
 export function sendScim(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  sendScimJson(res, status, JSON.stringify(body), headers);
+}
+
+/** sendScim of a body already written as JSON text. */
+export function sendScimJson(res: Response, status: number, json: string, headers: Record<string, string> = {}): void {
+  const payload = Buffer.from(json, 'utf8');
   res.statusCode = status;
   for (const name in headers) res.setHeader(name, headers[name]!);
   res.setHeader('Content-Type', SCIM_MEDIA_TYPE);

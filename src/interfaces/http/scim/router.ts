@@ -14,7 +14,7 @@ import type { PatchDialect } from '../../../protocol/scim/patch/index.js';
 import { compileFilter, ScimFilterError } from '../../../protocol/scim/filter/index.js';
 import type { RequireBearer } from '../auth.js';
 import { RESOURCE_HANDLERS, type ScimResourceHandler, type ScimView } from './resource-types.js';
-import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError, sendScimInPages, sendScimListInPages } from './respond.js';
+import { callerOf, scimBaseUrl, scimUnauthorized, sendScim, sendScimError, sendScimInPages, sendScimJson, sendScimListInPages } from './respond.js';
 import { bulkRoute } from './bulk.js';
 import { handle } from '../handle.js';
 import { InputRejected, jsonInput } from '../input.js';
@@ -199,6 +199,16 @@ function mountResource(router: Router, ctx: ServiceContext, config: Config, hand
         if (!relatedOf) return sendScim(res, 200, listResponse(query, total, resources, nextCursor));
         await sendScimListInPages(res, listResponse(query, total, resources, nextCursor), resources, handler.related, relatedOf);
       });
+    }
+    const projection = parseProjection(handler.type, query.attributes, query.excludedAttributes);
+    if (projection.plain && handler.renderJson) {
+      // The default answer, each resource written as JSON text directly (decision 0027).
+      const page = await handler.list(ctx, callerOf(res), query, true);
+      let resources = '';
+      for (let i = 0; i < page.views.length; i++) resources += (i > 0 ? ',' : '') + handler.renderJson(page.views[i]!, url);
+      // `Resources` is the list's last member: its `[]}` becomes the resources written.
+      const head = JSON.stringify(listResponse(query, page.total, new Array(page.views.length), page.nextCursor));
+      return sendScimJson(res, 200, `${head.slice(0, head.lastIndexOf("["))}[${resources}]}`);
     }
     const page = await listOf(ctx, callerOf(res), handler, query, url);
     sendScim(res, 200, listResponse(query, page.total, page.resources, page.nextCursor));
