@@ -12,7 +12,7 @@
 //
 // The bundled PostgreSQL runs from data/bench-groups (wiped at start and at the end), restarted
 // once with pg_stat_statements. The load is set-based SQL. See bench/README.md.
-import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import {
   flag, httpClient, openBenchDatabase, option, postgresCpuMs, processCpuMs, rssOf, rssSampler, runBench, sleep, startBenchServer, loadBigOrganization,
 } from './harness.mjs';
@@ -24,6 +24,7 @@ const JSON_OUT = option('--json', undefined);
 const CLIENTS = 16;
 const PATCH_ONLY = flag('--patch-only'); // skip the memory phases
 const MEMORY_ONLY = flag('--memory-only'); // PATCH runs of 2 pairs only
+const ONLY_CLIENTS = option('--clients', undefined); // '1' or '16': only those PATCH scenarios
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const request = httpClient(64);
@@ -60,12 +61,15 @@ async function main() {
 
   // Each client toggles its own member (not in the group at the start): add, remove, add, …
   const scenario = async (name, clients, pairs, remove) => {
+    if (ONLY_CLIENTS && name !== 'warm-up' && String(clients) !== ONLY_CLIENTS) return undefined;
     const sampler = rssSampler(bench.child.pid);
     const waits = lockWaitSampler();
     const pages = groupPageSampler(org.orgId, loaded.groupId);
     const tablesBefore = await tableStats();
     const multiBefore = await nextMultixact();
+    const walBefore = await walCounters();
     await pool.query('select pg_stat_statements_reset()');
+    const switchesBefore = postgresContextSwitches(DATA_DIR);
     const before = cpu();
     const latencies = { add: [], remove: [] };
     const statuses = {};
@@ -87,6 +91,7 @@ async function main() {
     const wallMs = performance.now() - started;
     const n = latencies.add.length + latencies.remove.length;
     const spent = cpuSince(before, n);
+    const switches = (postgresContextSwitches(DATA_DIR) - switchesBefore) / n;
     await sleep(500); // after-commit work, if any, is counted too
     const statements = (await pool.query(`
       select query, calls::int, plans::int, total_plan_time::float8 as plan_ms, total_exec_time::float8 as ms, (shared_blks_hit + shared_blks_read)::float8 as blocks, shared_blks_dirtied::float8 as dirtied, wal_records::float8 as wal from pg_stat_statements
@@ -107,10 +112,14 @@ async function main() {
       cpuMsPerPatch: spent, rss: sampler.stop(), lockWaits: await waits.stop(), lwlockWaits,
       tables: tableDelta(tablesBefore, await tableStats(), n), groupPage: await pages.stop(),
       multixactsPerPatch: +(((await nextMultixact()) - multiBefore) / n).toFixed(2),
+      pgContextSwitchesPerPatch: +switches.toFixed(1),
     };
+    const walAfter = await walCounters();
+    row.walPerPatch = { records: +((walAfter.records - walBefore.records) / n).toFixed(2), bytes: Math.round((walAfter.bytes - walBefore.bytes) / n), fsyncs: +((walAfter.fsyncs - walBefore.fsyncs) / n).toFixed(3) };
     log(`${name}: ${n} PATCHes, ${row.perSecond.toFixed(0)}/s, p50 ${row.all.p50.toFixed(1)} p99 ${row.all.p99.toFixed(1)} ms, `
       + `${row.statementsPerPatch.toFixed(1)} statements (${row.statements.map((st) => `${st.perPatch.toFixed(2)}× plans ${st.plansPerCall.toFixed(2)} (${st.planMsPerCall.toFixed(3)} ms) ${st.msPerCall.toFixed(3)} ms ${st.blocksPerCall.toFixed(1)} buf ${st.walPerCall.toFixed(1)} wal [${st.query.slice(0, 60)}]`).join('; ')}), `
       + `LWLock waits (mean backends) ${JSON.stringify(row.lwlockWaits)}, multixacts per PATCH ${row.multixactsPerPatch}, tables per PATCH ${JSON.stringify(row.tables)}, group heap page ${JSON.stringify(row.groupPage)}, `
+      + `WAL per PATCH ${JSON.stringify(row.walPerPatch)} (checkpoints included), PostgreSQL context switches per PATCH ${row.pgContextSwitchesPerPatch}, `
       + `${row.statementsPerPatch.toFixed(1)} statements, CPU server ${spent.server.toFixed(2)} + PG ${spent.pg.toFixed(2)} ms per PATCH, statuses ${JSON.stringify(statuses)}, backends waiting on a lock ${row.lockWaits.toFixed(2)} on average, RSS max ${row.rss.maxMiB.toFixed(0)} MiB`);
     return row;
   };
@@ -122,6 +131,7 @@ async function main() {
   rows.push(await scenario('Okta add/remove members[value eq], 1 client', 1, PAIRS, removeOkta));
   rows.push(await scenario('Entra add/remove, 16 clients', CLIENTS, Math.ceil(PAIRS / 4), removeEntra));
   rows.push(await scenario('Okta add/remove members[value eq], 16 clients', CLIENTS, Math.ceil(PAIRS / 4), removeOkta));
+  rows.splice(0, rows.length, ...rows.filter(Boolean));
   memory.afterPatches = rssOf(bench.child.pid);
   if (PATCH_ONLY) { print(rows, memory); return; }
 
@@ -171,6 +181,33 @@ function tableDelta(a, b, n) {
   }
   return out;
 }
+// WAL written and WAL fsyncs so far (every backend's pending counters are flushed within a second).
+async function walCounters() {
+  await pool.query('select pg_stat_force_next_flush()').catch(() => {});
+  await sleep(1100);
+  const wal = (await pool.query('select * from pg_stat_wal')).rows[0];
+  // wal_sync is in pg_stat_wal up to PostgreSQL 17, in pg_stat_io from 18.
+  const fsyncs = wal.wal_sync !== undefined ? Number(wal.wal_sync)
+    : Number((await pool.query("select coalesce(sum(fsyncs), 0)::float8 as n from pg_stat_io where object = 'wal'")).rows[0].n);
+  return { records: Number(wal.wal_records), bytes: Number(wal.wal_bytes), fsyncs };
+}
+
+// Context switches (voluntary + involuntary) of the bundled PostgreSQL's processes: a backend
+// that waits for a lock sleeps and is woken, so this counts the waking, whatever the machine's load.
+function postgresContextSwitches(dataDir) {
+  const postmaster = readFileSync(`${dataDir}/pg/postmaster.pid`, 'utf8').split('\n')[0].trim();
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      if (entry !== postmaster && status.match(/^PPid:\s+(\d+)/m)?.[1] !== postmaster) continue;
+      for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) total += Number(m[1]);
+    } catch { /* gone */ }
+  }
+  return total;
+}
+
 // Multixacts (row locks shared by several transactions) created so far: a checkpoint writes the
 // counter where pg_control_checkpoint() reads it.
 async function nextMultixact() {
@@ -237,10 +274,10 @@ function stats(values) {
 function print(rows, memory) {
   const f = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '–');
   const lines = ['', `## Group PATCH of one member, ${USERS.toLocaleString('en-US')}-member group (${new Date().toISOString().slice(0, 16)}Z)`, ''];
-  lines.push('| scenario | PATCHes | /s | p50 | p95 | p99 | max | statuses | statements/PATCH | CPU ms/PATCH server + PG | waiting on a lock (mean) | RSS max MiB |');
-  lines.push('|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|');
+  lines.push('| scenario | PATCHes | /s | p50 | p95 | p99 | max | statuses | statements/PATCH | CPU ms/PATCH server + PG | waiting on a lock (mean) | WAL records / fsyncs per PATCH | PG context switches/PATCH | multixacts/PATCH | RSS max MiB |');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    lines.push(`| ${r.name.replace(/\|/g, '\\|')} | ${r.patches} | ${f(r.perSecond)} | ${f(r.all.p50)} | ${f(r.all.p95)} | ${f(r.all.p99)} | ${f(r.all.max)} | ${Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(' ')} | ${f(r.statementsPerPatch)} | ${f(r.cpuMsPerPatch.server)} + ${f(r.cpuMsPerPatch.pg)} | ${r.lockWaits.toFixed(2)} | ${f(r.rss.maxMiB)} |`);
+    lines.push(`| ${r.name.replace(/\|/g, '\\|')} | ${r.patches} | ${f(r.perSecond)} | ${f(r.all.p50)} | ${f(r.all.p95)} | ${f(r.all.p99)} | ${f(r.all.max)} | ${Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(' ')} | ${f(r.statementsPerPatch)} | ${r.cpuMsPerPatch.server.toFixed(2)} + ${r.cpuMsPerPatch.pg.toFixed(2)} | ${r.lockWaits.toFixed(2)} | ${r.walPerPatch.records} / ${r.walPerPatch.fsyncs} | ${r.pgContextSwitchesPerPatch} | ${r.multixactsPerPatch} | ${f(r.rss.maxMiB)} |`);
   }
   lines.push('', 'Statements per PATCH (1 client, Entra form):', '');
   for (const s of rows[0].statements) lines.push(`- ${s.perPatch.toFixed(2)} × \`${s.query}\``);

@@ -22,7 +22,7 @@
 // What is given up: another session may read the change in the millisecond before it is durable,
 // and a crash in that millisecond takes it back — no client was told it succeeded. A transaction
 // alone in its process keeps the ordinary synchronous commit: one statement, one round trip.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { prepared, type Db } from './database.js';
 
 /** Transactions of this process in flight per contended key (an organization, a group). */
@@ -42,12 +42,19 @@ export class InFlight {
   }
 }
 
+const [BEFORE, AFTER] = ['case when ', "::boolean then set_config('synchronous_commit', 'off', true) end"];
+
 /**
  * A select-list item that makes the statement's own transaction commit without waiting for its
- * flush when `parameter` (an SQL boolean parameter, e.g. `$19`) is true; null otherwise.
+ * flush when `parameter` (an SQL boolean parameter of raw SQL text, e.g. `$19`) is true; null otherwise.
  */
 export function commitWithoutFlushWaitWhen(parameter: string): string {
-  return `case when ${parameter}::boolean then set_config('synchronous_commit', 'off', true) end`;
+  return BEFORE + parameter + AFTER;
+}
+
+/** The same item in a Kysely `sql` template, `flag` bound as a parameter (one statement text for both). */
+export function commitWithoutFlushWaitIf(flag: boolean): RawBuilder<string | null> {
+  return sql<string | null>`${sql.raw(BEFORE)}${flag}${sql.raw(AFTER)}`;
 }
 
 /** Makes every transaction committed before this call durable: see the head of this file. */

@@ -6,6 +6,7 @@ import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
 import { orgWritableOn } from './organizations.js';
+import { commitWithoutFlushWaitIf, flushCommitted, InFlight } from './hot-row-commits.js';
 import type { GroupView } from '../protocol/scim/representation.js';
 
 /** A compiled filter; `atMostOne` when it can match one resource at most (a lookup). */
@@ -192,12 +193,21 @@ export type MemberDeltaOutcome =
  * Concurrent changes of one group serialize only from that update to their commit.
  */
 export async function applyMemberDelta(db: Db, orgId: string, groupId: string, add: string[], remove: string[], today: string): Promise<MemberDeltaOutcome> {
+  // Another change of this group in flight in this process: the version row is contended, and
+  // its lock should not be held through our commit's WAL flush (hot-row-commits.ts).
+  return changesInFlight.run(`${orgId}/${groupId}`, (contended) => memberDeltaWithRetries(db, orgId, groupId, add, remove, today, contended));
+}
+
+/** Plain membership changes in flight in this process, per organization/group. */
+const changesInFlight = new InFlight();
+
+async function memberDeltaWithRetries(db: Db, orgId: string, groupId: string, add: string[], remove: string[], today: string, contended: boolean): Promise<MemberDeltaOutcome> {
   // The statement is atomic, so running it again is safe: after a deadlock with a transaction
   // that locks the same member rows, or a foreign-key failure because a user was deleted between
   // our read and our insert (the next run reports it as unknown).
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await memberDeltaOnce(db, orgId, groupId, [...new Set(add)], [...new Set(remove)], today);
+      return await memberDeltaOnce(db, orgId, groupId, [...new Set(add)], [...new Set(remove)], today, contended);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (attempt >= 3 || !code || !['40P01', '40001', '23503'].includes(code)) throw translatePgError(error);
@@ -205,7 +215,13 @@ export async function applyMemberDelta(db: Db, orgId: string, groupId: string, a
   }
 }
 
-async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: string[], removes: string[], today: string): Promise<MemberDeltaOutcome> {
+/**
+ * Every change updates the group's version row and holds its lock until its commit ends; under
+ * contention the statement commits without holding it through the WAL flush, and the change is
+ * made durable by `flushCommitted` before we answer (decision 0030, storage/hot-row-commits.ts).
+ * Alone, one statement and one round trip.
+ */
+async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: string[], removes: string[], today: string, asyncCommit: boolean): Promise<MemberDeltaOutcome> {
   // A named prepared statement (decision 0016): its text never varies, and planning these five
   // statements at every PATCH cost about as much as running them (decision 0022).
   const { rows } = await db.executeQuery(prepared(sql<{ writable: boolean; found_group: boolean; mapped: boolean; version: number | null; known: string[] | null; changed: string[] | null; bumped: number | null }>`
@@ -240,12 +256,14 @@ async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: str
     select coalesce((select writable from o), false) as writable, exists (select 1 from g) as found_group, coalesce((select mapped from g), false) as mapped, (select version from g) as version,
            (select array_agg(id) from known) as known,
            (select array_agg(member_id) from (select member_id from ins union all select member_id from del) c) as changed,
-           (select version from bump) as bumped`.compile(db)));
+           (select version from bump) as bumped,
+           ${commitWithoutFlushWaitIf(asyncCommit)} as commit_mode`.compile(db)));
   const row = rows[0]!;
   if (!row.writable) return { kind: 'orgNotWritable' };
   if (!row.found_group) return { kind: 'notFound' };
   if (row.mapped) return { kind: 'mapped' };
   const known = new Set(row.known ?? []);
   if (known.size < adds.length) return { kind: 'unknownMembers', unknown: adds.filter((id) => !known.has(id)) };
+  if (asyncCommit && row.bumped !== null) await flushCommitted(db);
   return { kind: 'applied', version: row.bumped ?? row.version!, changed: row.changed ?? [] };
 }

@@ -109,3 +109,58 @@ it.each([
   const same = (await t.ctx.handle.pool.query('select version, (select count(*)::int from group_members where org_id = $1 and group_id = $2) as n from groups where org_id = $1 and id = $2', [org.orgId, group.id])).rows[0];
   expect(same).toEqual({ version: group.meta.version.match(/\d+/)[0] * 1, n: 0 });
 });
+
+it('a membership change beside another change of the group in flight commits without holding the version row through its flush, and is durable before its 204 (decision 0030)', async () => {
+  const { org, client, ids, group, version } = await setUp('ac', 2);
+  const url = `/Groups/${group.id}`;
+  const pool = t.ctx.handle.pool;
+  // Every statement the app's pool runs from here on (observed, not changed).
+  const texts: string[] = [];
+  const observe = (pgClient: { query: (...args: unknown[]) => unknown; observed?: boolean }) => {
+    if (pgClient.observed) return;
+    const query = pgClient.query.bind(pgClient);
+    pgClient.query = (...args: unknown[]) => {
+      const first = args[0] as string | { text?: string };
+      texts.push(typeof first === 'string' ? first : first?.text ?? '');
+      return query(...args);
+    };
+    pgClient.observed = true;
+  };
+  pool.on('acquire', observe);
+  const other = await pool.connect();
+  try {
+    // Hold both changes at their first lock, so that they are in flight together.
+    await other.query('begin');
+    await other.query('select 1 from group_keys where org_id = $1 and id = $2 for update', [org.orgId, group.id]);
+    const first = client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: ids[0] }] })).then((r) => r);
+    await someoneWaits();
+    const second = client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: ids[1] }] })).then((r) => r);
+    for (let i = 0; i < 250; i += 1) {
+      const { rows } = await pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      if (rows[0].n >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await other.query('commit');
+    const answers = await Promise.all([first, second]);
+    expect(answers.map((r) => r.status)).toEqual([204, 204]);
+    expect(answers.map((r) => r.headers.etag).sort()).toEqual([`W/"${version + 1}"`, `W/"${version + 2}"`]);
+  } finally {
+    await other.query('rollback').catch(() => {});
+    other.release();
+    pool.off('acquire', observe);
+  }
+  // The change that found the other in flight committed asynchronously and then forced the WAL
+  // flush (with the session's own synchronous_commit) before answering; the first did not need to.
+  const changes = texts.filter((text) => text.includes('insert into group_members'));
+  expect(changes).toHaveLength(2);
+  expect(texts.filter((text) => text.includes('pg_logical_emit_message'))).toHaveLength(1);
+  // `synchronous_commit = off` was the transaction's own: no pooled connection kept it as its
+  // session's setting (the test server runs with it off anyway, so the source is what tells).
+  const held = await Promise.all(Array.from({ length: 3 }, () => pool.connect()));
+  try {
+    for (const c of held) expect((await c.query("select source from pg_settings where name = 'synchronous_commit'")).rows[0].source).not.toBe('session');
+  } finally {
+    for (const c of held) c.release();
+  }
+  expect((await client.get(url).expect(200)).body.members.map((m: { value: string }) => m.value).sort()).toEqual([ids[0], ids[1]].sort());
+});
