@@ -146,6 +146,9 @@ export class FailoverPool extends pg.Pool {
   override connect(
     callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void,
   ): Promise<pg.PoolClient> | void {
+    // One host and nothing to verify: nothing to fail over to, so pg.Pool's own connect, without
+    // the three async layers below on every query (decision 0029).
+    if (!this.readWrite && this.locator.count === 1) return callback ? super.connect(callback) : super.connect();
     const connected = this.withFailover(async () => {
       const client = await super.connect();
       try {

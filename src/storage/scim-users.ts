@@ -93,8 +93,11 @@ export async function listUsers(
   db: Db, orgId: string, where: Where | undefined, sort: SortSpec | undefined, offset: number, limit: number, withGroups: boolean,
 ): Promise<UserPage> {
   if (!sort && limit > 0 && !(where?.atMostOne && offset === 0)) return listUsersInCreationOrder(db, orgId, where, offset, limit, withGroups);
-  let base = db.selectFrom('members').where('members.org_id', '=', orgId);
-  if (where) base = base.where(where);
+  // Built on demand: a templated lookup never builds a Kysely query (decision 0029).
+  const base = () => {
+    const query = db.selectFrom('members').where('members.org_id', '=', orgId);
+    return where ? query.where(where) : query;
+  };
   const page = async () => {
     if (where?.atMostOne && offset === 0) {
       // A lookup (`userName eq …`): one row or none, so no order and nothing to skip; the one
@@ -105,9 +108,9 @@ export async function listUsers(
         return runCompiled(db, fromTemplate(`members lookup ${withGroups} ${template.key}`, [orgId, template.value, limit], (slot) =>
           db.selectFrom('members').where('members.org_id', '=', slot(0)).where(template.condition(slot(1))).select(columns(withGroups)).limit(slot(2))));
       }
-      return run(db, base.select(columns(withGroups)).limit(limit));
+      return run(db, base().select(columns(withGroups)).limit(limit));
     }
-    const sorted = base.select(columns(withGroups)).orderBy(sort!.key, (ob) => (sort!.descending ? ob.desc() : ob.asc()).nullsLast());
+    const sorted = base().select(columns(withGroups)).orderBy(sort!.key, (ob) => (sort!.descending ? ob.desc() : ob.asc()).nullsLast());
     return run(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit));
   };
   const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countUsers(db, orgId, where), page);

@@ -48,6 +48,10 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
   });
   router.use(jsonInput({ type: (req) => !req.headers['content-type'] || Boolean(express.request.is.call(req as Request, JSON_TYPES)), limit: MAX_PAYLOAD_BYTES }));
 
+  // The resources first: an IdP's lookups and writes match without walking the discovery routes
+  // (no path of one is a path of the other; decision 0029).
+  for (const handler of RESOURCE_HANDLERS) mountResource(router, ctx, config, handler);
+
   const origin = (req: Request) => scimBaseUrl(req, config.server.publicUrl).replace(/\/scim\/v2$/, '');
 
   // Discovery (RFC 7644 §4). Unknown query parameters are ignored.
@@ -70,8 +74,6 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
     const query = searchQuery(req.body);
     sendScim(res, 200, await searchAll(ctx, callerOf(res), query, scimBaseUrl(req, config.server.publicUrl)));
   }));
-
-  for (const handler of RESOURCE_HANDLERS) mountResource(router, ctx, config, handler);
 
   router.use((_req, res) => sendScimError(res, scimNotFound('No such SCIM endpoint.')));
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
