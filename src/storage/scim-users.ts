@@ -1,7 +1,7 @@
 // Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
 // seat); `attributes` holds the rest of the SCIM document.
 import { sql, type Compilable, type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { prepared, type Db } from './database.js';
+import { runPrepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
@@ -59,7 +59,7 @@ async function run(db: Db, query: Compilable): Promise<unknown[]> {
 }
 
 async function runCompiled(db: Db, query: CompiledQuery): Promise<unknown[]> {
-  return (await db.executeQuery(prepared(query))).rows;
+  return runPrepared(db, query);
 }
 
 export async function findUser(db: Db, orgId: string, id: string, options: { forUpdate?: boolean; withGroups?: boolean } = {}): Promise<UserView | undefined> {

@@ -39,9 +39,10 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
   // The per-token rate limit comes with authentication (../auth.ts).
   // RFC 7644 §3.1: bodies are application/scim+json; plain JSON is accepted too.
   router.use((req, res, next) => {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
     const contentType = req.get('content-type');
     const hasBody = req.get('content-length') !== undefined && req.get('content-length') !== '0' || req.get('transfer-encoding') !== undefined;
-    if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && contentType && !req.is(JSON_TYPES)) {
+    if (hasBody && contentType && !req.is(JSON_TYPES)) {
       return sendScimError(res, new ScimError(415, `Send the body as application/scim+json, not ${contentType}.`));
     }
     next();
