@@ -1,5 +1,5 @@
 // The connection pool and the Kysely instance. Kysely is used only under src/storage.
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { parseConnectionString, type ParsedConnectionString, type PostgresTarget } from './connection-string.js';
 import type { Database } from './schema.js';
@@ -109,6 +109,25 @@ const JSONB_AS_TEXT_TYPES = {
   },
 };
 
+/** The pool behind each root Kysely instance openDatabase made (a transaction is not one). */
+const poolOfDb = new WeakMap<object, { pool: pg.Pool; named: boolean }>();
+
+/**
+ * Runs a compiled read marked with `prepared` and answers its rows. Outside a transaction it goes
+ * to the pool directly: Kysely's executor wraps a compiled query in about eight async layers
+ * (connection provider, runtime driver, driver, connection, result transform, release), which
+ * the statements IdPs repeat most (a lookup) paid on every request (decision 0029). Inside a
+ * transaction, through Kysely (the transaction's connection), where namingClient applies the same marks.
+ */
+export async function runPrepared(db: Db, query: CompiledQuery, options: { jsonbAsText?: boolean } = {}): Promise<unknown[]> {
+  const direct = poolOfDb.get(db);
+  if (!direct) return (await db.executeQuery(prepared(query, options))).rows;
+  prepared(query, options);
+  const name = direct.named ? preparedNames.get(query.sql) : undefined;
+  const values = query.parameters as unknown[];
+  return (await direct.pool.query({ ...(name ? { name } : {}), text: query.sql, values, ...(jsonbAsText.has(query.sql) ? { types: JSONB_AS_TEXT_TYPES } : {}) })).rows as unknown[];
+}
+
 /** pg's Client, sending the statements marked with `prepared` under their name (when `named`). */
 function namingClient(Base: typeof pg.Client, named: boolean): typeof pg.Client {
   return class extends Base {
@@ -167,6 +186,9 @@ export class FailoverPool extends pg.Pool {
   override connect(
     callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void,
   ): Promise<pg.PoolClient> | void {
+    // One host and nothing to verify: nothing to fail over to, so pg.Pool's own connect, without
+    // the three async layers below on every query (decision 0029).
+    if (!this.readWrite && this.locator.count === 1) return callback ? super.connect(callback) : super.connect();
     const connected = this.withFailover(async () => {
       const client = await super.connect();
       try {
@@ -240,6 +262,7 @@ export function openDatabase(url: string, poolSize = 10, options: DatabaseOption
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  poolOfDb.set(db, { pool, named: options.preparedStatements ?? true });
   return { db, pool, close: () => db.destroy() };
 }
 

@@ -1,7 +1,7 @@
 // Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
 // seat); `attributes` holds the rest of the SCIM document.
 import { sql, type Compilable, type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { prepared, type Db } from './database.js';
+import { runPrepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
@@ -75,7 +75,7 @@ async function run(db: Db, query: Compilable): Promise<unknown[]> {
 }
 
 async function runCompiled(db: Db, query: CompiledQuery, options: { jsonbAsText?: boolean } = {}): Promise<unknown[]> {
-  return (await db.executeQuery(prepared(query, options))).rows;
+  return runPrepared(db, query, options);
 }
 
 /** A read of listed users: its jsonb columns as text (toListedView). */
@@ -112,8 +112,11 @@ export async function listUsers(
   db: Db, orgId: string, where: Where | undefined, sort: SortSpec | undefined, offset: number, limit: number, withGroups: boolean,
 ): Promise<UserPage> {
   if (!sort && limit > 0 && !(where?.atMostOne && offset === 0)) return listUsersInCreationOrder(db, orgId, where, offset, limit, withGroups);
-  let base = db.selectFrom('members').where('members.org_id', '=', orgId);
-  if (where) base = base.where(where);
+  // Built on demand: a templated lookup never builds a Kysely query (decision 0029).
+  const base = () => {
+    const query = db.selectFrom('members').where('members.org_id', '=', orgId);
+    return where ? query.where(where) : query;
+  };
   const page = async () => {
     if (where?.atMostOne && offset === 0) {
       // A lookup (`userName eq …`): one row or none, so no order and nothing to skip; the one
@@ -124,9 +127,9 @@ export async function listUsers(
         return runCompiled(db, fromTemplate(`members lookup ${withGroups} ${template.key}`, [orgId, template.value, limit], (slot) =>
           db.selectFrom('members').where('members.org_id', '=', slot(0)).where(template.condition(slot(1))).select(columns(withGroups)).limit(slot(2))), LISTED);
       }
-      return runCompiled(db, base.select(columns(withGroups)).limit(limit).compile(), LISTED);
+      return runCompiled(db, base().select(columns(withGroups)).limit(limit).compile(), LISTED);
     }
-    const sorted = base.select(columns(withGroups)).orderBy(sort!.key, (ob) => (sort!.descending ? ob.desc() : ob.asc()).nullsLast());
+    const sorted = base().select(columns(withGroups)).orderBy(sort!.key, (ob) => (sort!.descending ? ob.desc() : ob.asc()).nullsLast());
     return runCompiled(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).compile(), LISTED);
   };
   const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countUsers(db, orgId, where), page);

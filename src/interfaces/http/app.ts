@@ -23,13 +23,15 @@ export interface AppDependencies {
 export function createApp({ ctx, config, logger, metrics }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  queryParsedOnce(app);
   app.set('trust proxy', config.server.trustProxy);
   app.use(requestObservability(logger, metrics));
-  app.use(healthRoutes(ctx, metrics));
   const requireBearer = createAuthenticator(ctx, {
     scim: config.scim.rateLimitPerMinute, admin: config.admin.rateLimitPerMinute, jit: config.jit.rateLimitPerMinute,
   });
+  // SCIM first: the requests IdPs repeat most do not walk the health routes (decision 0029).
   app.use('/scim/v2', scimRouter(ctx, config, requireBearer, logger));
+  app.use(healthRoutes(ctx, metrics));
   // The console's session is accepted on /admin/v1 in place of a bearer (decision 0007).
   app.use('/admin/v1', consoleSessionAuth(ctx));
   app.use('/admin/v1', adminRouter(ctx, requireBearer, logger));
@@ -40,4 +42,32 @@ export function createApp({ ctx, config, logger, metrics }: AppDependencies): ex
     res.status(404).json({ error: { code: 'not_found', message: 'no such endpoint' } });
   });
   return app;
+}
+
+const PARSED_QUERY = Symbol('parsed query');
+type WithParsedQuery = express.Request & { [PARSED_QUERY]?: { text: string; value: unknown } };
+
+/**
+ * Express 5's `req.query` is a getter that parses the query string again at every read; a SCIM
+ * lookup read it four times (token check, input check, passport-http-bearer, the list query).
+ * Here it is parsed once per request and query string (decision 0029): the same parser and
+ * value, re-parsed only if the query part of `req.url` changes.
+ */
+function queryParsedOnce(app: express.Express): void {
+  const parse = Object.getOwnPropertyDescriptor(express.request, 'query')?.get;
+  if (!parse) return;
+  Object.defineProperty(app.request, 'query', {
+    configurable: true,
+    enumerable: true,
+    get(this: WithParsedQuery) {
+      const url = this.url ?? '';
+      const at = url.indexOf('?');
+      const text = at < 0 ? '' : url.slice(at + 1);
+      const cached = this[PARSED_QUERY];
+      if (cached && cached.text === text) return cached.value;
+      const value = parse.call(this) as unknown;
+      this[PARSED_QUERY] = { text, value };
+      return value;
+    },
+  });
 }

@@ -10,7 +10,6 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export function requestObservability(logger: Logger, metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
-    const path = req.originalUrl.split('?', 1)[0];
     const incoming = req.get('x-request-id');
     const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
@@ -25,7 +24,7 @@ export function requestObservability(logger: Logger, metrics: Metrics) {
         requestId,
         orgId: res.locals.orgId,
         method: req.method,
-        path,
+        path: req.originalUrl.split('?', 1)[0],
         route,
         status: res.statusCode,
         durationMs: Math.round(seconds * 1e6) / 1e3,

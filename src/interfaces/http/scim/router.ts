@@ -39,14 +39,19 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
   // The per-token rate limit comes with authentication (../auth.ts).
   // RFC 7644 §3.1: bodies are application/scim+json; plain JSON is accepted too.
   router.use((req, res, next) => {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
     const contentType = req.get('content-type');
     const hasBody = req.get('content-length') !== undefined && req.get('content-length') !== '0' || req.get('transfer-encoding') !== undefined;
-    if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && contentType && !req.is(JSON_TYPES)) {
+    if (hasBody && contentType && !req.is(JSON_TYPES)) {
       return sendScimError(res, new ScimError(415, `Send the body as application/scim+json, not ${contentType}.`));
     }
     next();
   });
   router.use(jsonInput({ type: (req) => !req.headers['content-type'] || Boolean(express.request.is.call(req as Request, JSON_TYPES)), limit: MAX_PAYLOAD_BYTES }));
+
+  // The resources first: an IdP's lookups and writes match without walking the discovery routes
+  // (no path of one is a path of the other; decision 0029).
+  for (const handler of RESOURCE_HANDLERS) mountResource(router, ctx, config, handler);
 
   const origin = (req: Request) => scimBaseUrl(req, config.server.publicUrl).replace(/\/scim\/v2$/, '');
 
@@ -70,8 +75,6 @@ export function scimRouter(ctx: ServiceContext, config: Config, requireBearer: R
     const query = searchQuery(req.body);
     sendScim(res, 200, await searchAll(ctx, callerOf(res), query, scimBaseUrl(req, config.server.publicUrl)));
   }));
-
-  for (const handler of RESOURCE_HANDLERS) mountResource(router, ctx, config, handler);
 
   router.use((_req, res) => sendScimError(res, scimNotFound('No such SCIM endpoint.')));
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
