@@ -3,11 +3,11 @@
 // own format. Here, in one place for every interface: tokens only from the Authorization header,
 // and a rate limit per authenticated credential.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import passport from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { CredentialKind } from '../../domain/credentials.js';
 import { authenticate, type Principal } from '../../services/access/credentials.js';
-import { FixedWindowLimiter } from './rate-limit.js';
 import type { ServiceContext } from '../../services/context.js';
 
 /**
@@ -50,16 +50,28 @@ function tokenOutsideHeader(req: Request): AuthProblem | undefined {
 }
 
 /**
- * A fixed one-minute window per credential, in this process's memory (rate-limit.ts): with N
- * server processes a credential may make up to N × limit requests a minute (docs/security.md says
- * so; a shared counter would cost a database write per request).
+ * A fixed one-minute window per credential, in this process's memory (express-rate-limit's
+ * store): with N server processes a credential may make up to N × limit requests a minute
+ * (docs/security.md says so; a shared counter would cost a database write per request).
  */
 function perCredentialLimit(limit: number) {
-  const limiter = new FixedWindowLimiter(limit);
-  return (_req: Request, res: Response, onLimited: (problem: AuthProblem) => void, next: NextFunction) => {
-    const { limited, resetSeconds } = limiter.hit(principalOf(res).credentialId, res);
-    if (!limited) return next();
-    onLimited({ status: 429, message: `Too many requests for this token: retry after ${resetSeconds} seconds.`, retryAfterSeconds: resetSeconds });
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit,
+    keyGenerator: (_req, res) => principalOf(res).credentialId,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+      (res.locals.onRateLimited as (problem: AuthProblem) => void)({
+        status: 429, message: `Too many requests for this token: retry after ${seconds} seconds.`, retryAfterSeconds: seconds,
+      });
+    },
+  });
+  return (req: Request, res: Response, onLimited: (problem: AuthProblem) => void, next: NextFunction) => {
+    res.locals.onRateLimited = onLimited;
+    Promise.resolve(limiter(req, res, next)).catch(next);
   };
 }
 
