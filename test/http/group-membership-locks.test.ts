@@ -5,6 +5,7 @@
 // that checks If-Match (FOR UPDATE of the key) still holds plain changes off until it ends.
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { scimClient, patchOp as patch, USER_SCHEMA as USER, GROUP_SCHEMA as GROUP } from '../support/scim.js';
+import { someoneWaits } from '../support/locks.js';
 
 let t: TestApp;
 beforeAll(() => { t = openTestApp(); });
@@ -19,15 +20,6 @@ async function setUp(prefix: string, users: number) {
   return { org, client, ids, group, version: Number(/\d+/.exec(group.meta.version)![0]) };
 }
 
-/** Waits until some backend waits on a lock (the PATCH under test reached its blocking step). */
-async function someoneWaits(): Promise<void> {
-  for (let i = 0; i < 250; i += 1) {
-    const { rows } = await t.ctx.handle.pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-    if (rows[0].n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('no backend ever waited on a lock');
-}
 
 it('a membership PATCH beside another change of the group in flight leaves no multixact on the group row', async () => {
   const { org, client, ids, group, version } = await setUp('mx', 1);
@@ -38,7 +30,7 @@ it('a membership PATCH beside another change of the group in flight leaves no mu
     const xid = (await other.query('select pg_current_xact_id()::text::bigint as xid')).rows[0].xid as string;
     await other.query('update groups set version = version + 1, updated_at = now() where org_id = $1 and id = $2', [org.orgId, group.id]);
     const patching = client.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: ids[0] }] })).then((r) => r);
-    await someoneWaits(); // our PATCH waits for the other change's version update, as it must
+    await someoneWaits(t.ctx.handle.pool); // our PATCH waits for the other change's version update, as it must
     // The group row's xmax is the other change alone: our PATCH locked nothing on it. Before,
     // its key-share locks (its own and the foreign key's) made the xmax a multixact of both.
     const { rows } = await t.ctx.handle.pool.query('select xmax::text::bigint as xmax from groups where org_id = $1 and id = $2', [org.orgId, group.id]);
@@ -65,7 +57,7 @@ it('a transaction holding the group for an If-Match check holds plain membership
     await other.query('begin');
     await other.query('select 1 from group_keys where org_id = $1 and id = $2 for update', [org.orgId, group.id]); // as findGroup(forUpdate) does
     const patching = client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: ids[0] }] })).then((r) => { settled = true; return r; });
-    await someoneWaits();
+    await someoneWaits(t.ctx.handle.pool);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(settled).toBe(false);
     await other.query('commit');
@@ -133,13 +125,9 @@ it('a membership change beside another change of the group in flight commits wit
     await other.query('begin');
     await other.query('select 1 from group_keys where org_id = $1 and id = $2 for update', [org.orgId, group.id]);
     const first = client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: ids[0] }] })).then((r) => r);
-    await someoneWaits();
+    await someoneWaits(t.ctx.handle.pool);
     const second = client.patch(url, patch({ op: 'add', path: 'members', value: [{ value: ids[1] }] })).then((r) => r);
-    for (let i = 0; i < 250; i += 1) {
-      const { rows } = await pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-      if (rows[0].n >= 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await someoneWaits(pool, 2);
     await other.query('commit');
     const answers = await Promise.all([first, second]);
     expect(answers.map((r) => r.status)).toEqual([204, 204]);

@@ -4,20 +4,12 @@
 // another create's commit does not turn the counter row's xmax into a multixact.
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { scimClient, USER_SCHEMA as USER } from '../support/scim.js';
+import { someoneWaits } from '../support/locks.js';
 
 let t: TestApp;
 beforeAll(() => { t = openTestApp(); });
 afterAll(() => t.close());
 
-/** Waits until some backend waits on a lock (the create under test reached its commit). */
-async function someoneWaits(): Promise<void> {
-  for (let i = 0; i < 250; i += 1) {
-    const { rows } = await t.ctx.handle.pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-    if (rows[0].n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('no backend ever waited on a lock');
-}
 
 it('a create beside another seat update in flight leaves no multixact on the seat counter row', async () => {
   const org = await newOrganization(t.ctx, { seats: { premium: 500, standard: 0 } });
@@ -30,7 +22,7 @@ it('a create beside another seat update in flight leaves no multixact on the sea
     const xid = (await other.query('select pg_current_xact_id()::text::bigint as xid')).rows[0].xid as string;
     await other.query("update seat_allocations set assigned = assigned + 1 where org_id = $1 and seat_type = 'premium'", [org.orgId]);
     const creating = client.post('/Users', { schemas: [USER], userName: 'second@x.com' }).then((r) => r);
-    await someoneWaits(); // our create waits at commit for the other seat update, as it must
+    await someoneWaits(t.ctx.handle.pool); // our create waits at commit for the other seat update, as it must
     // Before migration 0027 the member's foreign key key-share locked this row while the other
     // transaction updated it: its xmax became a multixact of both.
     const { rows } = await t.ctx.handle.pool.query("select xmax::text::bigint as xmax from seat_allocations where org_id = $1 and seat_type = 'premium'", [org.orgId]);
