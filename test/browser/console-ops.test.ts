@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import type { Route } from 'playwright-core';
 import { newOrganization } from '../support/http.js';
 import { tokenWithRole } from '../http/admin-support.js';
 import { addMember, scimActor } from '../support/gate.js';
@@ -77,7 +78,15 @@ describe('console operations in Chromium', () => {
     await expectAccessible(page, 'settings with a delivered test');
     await screenshot(page, 'settings-webhook-test');
 
-    // Saved, the receiver now failing: the test says so, with the status. Keyboard only.
+    // Saved, the receiver now failing: the test says so, with the status. Keyboard only. The
+    // settings' reload after the save is held back: a test sent before it returns must still
+    // test the saved URL (CI once caught the console sending it again as "not saved yet").
+    const slowReload = async (route: Route) => {
+      if (route.request().method() === 'GET') await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    };
+    await page.route('**/admin/v1/settings', slowReload);
+    const reloaded = page.waitForResponse((r) => r.url().endsWith('/admin/v1/settings') && r.request().method() === 'GET');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     receiver.status = 503;
@@ -85,6 +94,8 @@ describe('console operations in Chromium', () => {
     await page.keyboard.press('Enter');
     await result.getByText('Test failed').waitFor();
     await expect(result.textContent()).resolves.toMatch(/Failed: the webhook answered 503\./);
+    await reloaded;
+    await page.unroute('**/admin/v1/settings', slowReload);
     await expectAccessible(page, 'settings with a failed test');
     receiver.status = 204;
     const audit = await h.t.ctx.db.selectFrom('audit_events').select('reason').where('org_id', '=', org.orgId).where('action', '=', 'webhook.tested').orderBy('id').execute();

@@ -13,7 +13,11 @@ export function Settings({ session }: { session: Session }) {
   const [error, setError] = useState<ApiError>();
   const [saved, setSaved] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // The webhook URL as the last save answered it, until the reload brings the same: a test sent
+  // right after "Saved." must test the saved URL, not send it again as "not saved yet".
+  const [savedWebhook, setSavedWebhook] = useState<string | null>();
   useEffect(() => {
+    setSavedWebhook(undefined);
     if (loaded.data) setForm({ onNoSeat: loaded.data.onNoSeat, threshold: String(Math.round(loaded.data.utilizationAlertThreshold * 100)), webhook: loaded.data.alertWebhookUrl ?? '', extraUsage: Boolean(loaded.data.extraUsage) });
   }, [loaded.data]);
   if (loaded.error) return <Page title="Settings"><ErrorBox error={loaded.error} title="Settings could not be loaded" /></Page>;
@@ -29,6 +33,7 @@ export function Settings({ session }: { session: Session }) {
     if (hasExtraUsage && isOwner(session) && form.extraUsage !== loaded.data!.extraUsage) body.extraUsage = form.extraUsage;
     try {
       const result = await patch<SettingsDoc & { servedPending: number }>('/settings', body);
+      setSavedWebhook(result.alertWebhookUrl);
       setSaved(`Saved.${result.servedPending ? ` ${result.servedPending} pending member(s) got a seat.` : ''}`);
       loaded.reload();
     } catch (e) { setError(toApiError(e)); } finally { setBusy(false); }
@@ -47,7 +52,7 @@ export function Settings({ session }: { session: Session }) {
           <input id={id} aria-describedby={hint} type="number" min={0} max={100} step={1} value={form.threshold} onChange={(e) => setForm({ ...form, threshold: e.target.value })} />)}</Field>
         <Field label="Alert webhook URL (optional)" hint="Receives a JSON POST on each alert">{(id, hint) => (
           <input id={id} aria-describedby={hint} type="url" placeholder="https://…" value={form.webhook} onChange={(e) => setForm({ ...form, webhook: e.target.value })} />)}</Field>
-        <WebhookTestButton url={form.webhook.trim()} saved={loaded.data.alertWebhookUrl} />
+        <WebhookTestButton url={form.webhook.trim()} saved={savedWebhook === undefined ? loaded.data.alertWebhookUrl : savedWebhook} />
         {hasExtraUsage && (
           <div className="check">
             <input id="extra-usage" type="checkbox" disabled={!isOwner(session)} checked={form.extraUsage} onChange={(e) => setForm({ ...form, extraUsage: e.target.checked })} />
