@@ -4,7 +4,6 @@ import { CompiledQuery, sql } from 'kysely';
 import { translatePgError } from './errors.js';
 import { auditValues, type AuditEvent } from './audit.js';
 import { USER_COLUMNS, type UserRow } from './scim-users.js';
-import { commitWithoutFlushWaitWhen, flushCommitted, InFlight } from './hot-row-commits.js';
 import { membersInserted } from './maintenance.js';
 
 export interface NewMember {
@@ -140,16 +139,8 @@ with o as (
 ), r as (
   insert into seat_reservations (member_id, org_id, seat_type) select m.id, $1, m.seat_type from m
 )
-select exists (select 1 from o) as org_matched, s.assigned, s.allocated, m.*, ${commitWithoutFlushWaitWhen('$19')} as commit_mode
+select exists (select 1 from o) as org_matched, s.assigned, s.allocated, m.*
   from (select 1) as one left join s on true left join m on true`;
-
-/**
- * The organization's creates in flight in this process. With another one in flight, a create
- * commits without holding the seat counter row through its flush and then flushes (hot-row-commits.ts):
- * the counter row every create updates at commit (migration 0015) otherwise makes an
- * organization's creates flush one at a time (decision 0031).
- */
-const createsInFlight = new InFlight();
 
 export type OneStatementResult =
   | { outcome: 'inserted'; user: UserRow; usage: { assigned: number; allocated: number } }
@@ -166,21 +157,15 @@ export async function insertMemberInOneStatement(db: Db, member: OneStatementMem
     c.map((x) => json(x.seatReason)), json(member.actor), c.map((x) => json(x.auditAfter)), c.map((x) => json(x.auditReason)),
     json({ seatState: 'pending' }), member.userName.toLowerCase(),
   ];
-  type Row = UserRow & { org_matched: boolean; assigned: number | null; allocated: number | null; commit_mode: string | null };
-  const row = await createsInFlight.run(member.orgId, async (contended): Promise<Row | undefined> => {
-    let first: Row | undefined;
-    try {
-      [first] = (await db.executeQuery(prepared(CompiledQuery.raw(ONE_STATEMENT_CREATE, [...parameters, contended])))).rows as Row[];
-    } catch (error) {
-      throw translatePgError(error);
-    }
-    // Committed without waiting for its flush: durable before anyone is told.
-    if (contended && first?.id != null) await flushCommitted(db);
-    return first;
-  });
+  let row: (UserRow & { org_matched: boolean; assigned: number | null; allocated: number | null }) | undefined;
+  try {
+    [row] = (await db.executeQuery(prepared(CompiledQuery.raw(ONE_STATEMENT_CREATE, parameters)))).rows as Array<NonNullable<typeof row>>;
+  } catch (error) {
+    throw translatePgError(error);
+  }
   if (!row?.org_matched) return { outcome: 'org_changed' };
   if (row.id === null) return { outcome: 'not_here' };
   membersInserted();
-  const { org_matched: _m, assigned, allocated, commit_mode: _c, ...user } = row;
+  const { org_matched: _m, assigned, allocated, ...user } = row;
   return { outcome: 'inserted', user, usage: { assigned: (assigned ?? 0) + 1, allocated: allocated ?? 0 } };
 }

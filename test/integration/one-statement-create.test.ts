@@ -130,28 +130,4 @@ describe('a SCIM create', () => {
     expect(await ctx.db.selectFrom('members').select('id').where('org_id', '=', org.orgId).where('user_name', '=', 'after-end@example.test').execute()).toEqual([]);
   });
 
-  it('beside another create of its organization in flight, commits without waiting for its flush and flushes before answering (decision 0031)', async () => {
-    const org = await newOrganization(ctx, { seats: { premium: 100, standard: 100 } });
-    await create(org.orgId, entraBody('known@example.test')); // the organization is remembered
-    sent = [];
-    const users = await Promise.all(Array.from({ length: 8 }, (_, i) =>
-      createUser({ ...ctx, db: recording.db }, caller(org.orgId), entraBody(`together-${i}@example.test`))));
-    expect(users.map((u) => u.seatType)).toEqual(Array(8).fill('premium'));
-    const creates = sent.filter((text) => text.includes('insert into members'));
-    const flushes = sent.filter((text) => text.includes('pg_logical_emit_message'));
-    // The first found none in flight (the ordinary synchronous commit); those that found one flushed after theirs.
-    expect(creates).toHaveLength(8);
-    expect(flushes.length).toBeGreaterThanOrEqual(1);
-    expect(flushes.length).toBeLessThanOrEqual(7);
-    expect(await seats(ctx, org.orgId)).toMatchObject({ premium: { assigned: 10 } });
-    expect(await reservations()).toBe(0);
-    await expectCounterConsistent(ctx, org.orgId);
-    // Each transaction's setting was its own: no connection kept it for its session.
-    const held = await Promise.all([recording.pool.connect(), recording.pool.connect()]);
-    try {
-      for (const c of held) expect((await c.query("select source from pg_settings where name = 'synchronous_commit'")).rows[0].source).not.toBe('session');
-    } finally {
-      for (const c of held) c.release();
-    }
-  });
 });
