@@ -15,7 +15,7 @@
 // the session's own synchronous_commit that WRITES WAL under a transaction id, so that its commit
 // must flush — and a flush covers all WAL before it, ours included (and, with a synchronous
 // standby, waits for it to be replicated). Concurrent flushes are shared (group commit).
-// A transaction that writes no WAL (`select pg_logical_emit_message(true, 'seatgate', '')`, say) commits without any
+// A transaction that writes no WAL (`select pg_current_xact_id()`, say) commits without any
 // flush, which is why the transactional logical message: it is the smallest WAL record a
 // non-superuser may write, and is ignored by everything but logical decoding consumers that ask
 // for the prefix.
@@ -26,7 +26,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { prepared, type Db } from './database.js';
 
-/** Transactions of this process in flight per contended key (an organization, a group). */
+/** Transactions of this process in flight per contended key (a group). */
 export class InFlight {
   private readonly counts = new Map<string, number>();
 
@@ -43,19 +43,12 @@ export class InFlight {
   }
 }
 
-const [BEFORE, AFTER] = ['case when ', "::boolean then set_config('synchronous_commit', 'off', true) end"];
-
 /**
  * A select-list item that makes the statement's own transaction commit without waiting for its
- * flush when `parameter` (an SQL boolean parameter of raw SQL text, e.g. `$19`) is true; null otherwise.
+ * flush when `flag` is true; null otherwise. `flag` is bound as a parameter: one statement text.
  */
-export function commitWithoutFlushWaitWhen(parameter: string): string {
-  return BEFORE + parameter + AFTER;
-}
-
-/** The same item in a Kysely `sql` template, `flag` bound as a parameter (one statement text for both). */
 export function commitWithoutFlushWaitIf(flag: boolean): RawBuilder<string | null> {
-  return sql<string | null>`${sql.raw(BEFORE)}${flag}${sql.raw(AFTER)}`;
+  return sql<string | null>`case when ${flag}::boolean then set_config('synchronous_commit', 'off', true) end`;
 }
 
 /** Makes every transaction committed before this call durable: see the head of this file. */

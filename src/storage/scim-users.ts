@@ -44,14 +44,9 @@ export const toView = (row: UserRow & { groups?: GroupRef[] }): UserView => ({
  * A statement past database.ts's bound of such texts comes back parsed: either form is taken.
  */
 const toListedView = (row: Omit<UserRow, 'attributes' | 'seat_reason'> & { attributes: unknown; seat_reason: unknown; groups?: GroupRef[] }): UserView => {
-  const view: Omit<UserView, 'attributes'> = {
-    id: row.id, userName: row.user_name, externalId: row.external_id, active: row.active,
-    seatState: row.seat_state, seatType: row.seat_type,
-    seatReason: (typeof row.seat_reason === 'string' ? JSON.parse(row.seat_reason) : row.seat_reason) as Record<string, unknown>,
-    pendingSince: row.pending_since, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at,
-  };
-  if (row.groups) view.groups = row.groups;
-  return withStoredAttributes(view, row.attributes as string | Record<string, unknown>);
+  // The row is ours (fresh from pg): its seat reason is parsed in place, then toView maps the columns.
+  if (typeof row.seat_reason === 'string') row.seat_reason = JSON.parse(row.seat_reason);
+  return withStoredAttributes(toView(row as UserRow), row.attributes as string | Record<string, unknown>);
 };
 
 /**
