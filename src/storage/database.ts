@@ -123,9 +123,16 @@ export async function runPrepared(db: Db, query: CompiledQuery, options: { jsonb
   const direct = poolOfDb.get(db);
   if (!direct) return (await db.executeQuery(prepared(query, options))).rows;
   prepared(query, options);
-  const name = direct.named ? preparedNames.get(query.sql) : undefined;
   const values = query.parameters as unknown[];
-  return (await direct.pool.query({ ...(name ? { name } : {}), text: query.sql, values, ...(jsonbAsText.has(query.sql) ? { types: JSONB_AS_TEXT_TYPES } : {}) })).rows as unknown[];
+  return (await direct.pool.query(markedQuery(query.sql, values, direct.named) ?? { text: query.sql, values })).rows as unknown[];
+}
+
+/** The query as pg runs a marked text (under its name when `named`, jsonb as text when so marked); undefined when unmarked. */
+function markedQuery(text: string, values: unknown[], named: boolean): pg.QueryConfig | undefined {
+  const name = named ? preparedNames.get(text) : undefined;
+  const raw = jsonbAsText.has(text);
+  if (!name && !raw) return undefined;
+  return { ...(name ? { name } : {}), text, values, ...(raw ? { types: JSONB_AS_TEXT_TYPES } : {}) };
 }
 
 /** pg's Client, sending the statements marked with `prepared` under their name (when `named`). */
@@ -136,10 +143,8 @@ function namingClient(Base: typeof pg.Client, named: boolean): typeof pg.Client 
       const [text, values] = args;
       const call = super.query as (...a: unknown[]) => never;
       if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) return call.apply(this, args);
-      const name = named ? preparedNames.get(text) : undefined;
-      const raw = jsonbAsText.has(text);
-      if (!name && !raw) return call.apply(this, args);
-      return call.call(this, { ...(name ? { name } : {}), text, values, ...(raw ? { types: JSONB_AS_TEXT_TYPES } : {}) });
+      const marked = markedQuery(text, values, named);
+      return marked ? call.call(this, marked) : call.apply(this, args);
     }
   } as typeof pg.Client;
 }
