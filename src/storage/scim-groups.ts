@@ -218,9 +218,9 @@ async function memberDeltaWithRetries(db: Db, orgId: string, groupId: string, ad
 /**
  * A value the planner cannot read, even in a custom plan (an initplan's result): with the ids in
  * view, a plan for one id looked five times cheaper than the cached plan's guess of ten, so every
- * change was planned again — about twice what running it costs (decision 0032).
+ * change was planned again — about twice what running it costs (decision 0032). The trailing cast
+ * keeps `any(…)` reading an array expression, not a subquery of rows.
  */
-// The trailing cast keeps `any(…)` reading an array expression, not a subquery of rows.
 const hidden = (value: unknown, type: 'uuid' | 'uuid[]' | 'int') => sql`(select ${value}::${sql.raw(type)})::${sql.raw(type)}`;
 
 /**
