@@ -7,7 +7,11 @@
 //   - transaction ids used (write transactions: each waited for its own WAL flush);
 //   - PostgreSQL CPU (postmaster + backends, /proc) and the server process's CPU;
 //   - statements (pg_stat_statements when preloaded, track = all: FK checks and trigger statements);
-//   - wait events sampled every 20 ms (LWLocks on the multixact SLRUs, buffer content, WAL).
+//   - wait events sampled every 10 ms (LWLocks on the multixact SLRUs, buffer content, WAL), and
+//     the state of every server connection (`backend_states`: idle = the connection is the Node
+//     server's turn or unused; active on CPU; active waiting, by event), as backend-ms per create
+//     (mean backends in the state ÷ creates/s): where a create's wall time goes;
+//   - the server's main (event-loop) thread's CPU apart from its other threads (libuv, GC).
 //   - WAL flushes (fsyncs, pg_stat_io) and rows inserted / updated / HOT-updated per table (pg_stat_user_tables, read 11 s later:
 //     backends flush their statistics when idle).
 //
@@ -56,7 +60,7 @@ const TABLES = ['organizations', 'org_keys', 'seat_allocations', 'members', 'aud
 async function exact() {
   const { rows: [r] } = await client.query(`select pg_current_wal_insert_lsn() as lsn, mxid_age('1'::xid) as mx,
       pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xid, (select count(*)::int from members) as members`);
-  return { ...r, mx: Number(r.mx), xid: Number(r.xid), pg: pgCpuMs(), server: times(serverPid)?.own ?? NaN };
+  return { ...r, at: new Date().toISOString(), mx: Number(r.mx), xid: Number(r.xid), pg: pgCpuMs(), server: times(serverPid)?.own ?? NaN, main: times(`${serverPid}/task/${serverPid}`)?.own ?? NaN };
 }
 async function tableStats() {
   const { rows } = await client.query(`select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del from pg_stat_user_tables where relname = any($1)`, [TABLES]);
@@ -80,14 +84,22 @@ const done = new Promise((r) => load.on('exit', r));
 
 const sampler = new pg.Client({ connectionString: url });
 await sampler.connect();
-let samples = 0; let active = 0; const waits = new Map(); let running = true;
+let samples = 0; let active = 0; const waits = new Map(); const states = new Map(); let running = true;
 done.then(() => { running = false; });
 while (running) {
-  const { rows } = await sampler.query(`select wait_event_type as t, wait_event as e from pg_stat_activity
-    where datname = current_database() and pid <> pg_backend_pid() and state = 'active'`);
-  samples += 1; active += rows.length;
-  for (const r of rows) if (r.t) { const k = `${r.t}/${r.e}`; waits.set(k, (waits.get(k) ?? 0) + 1); }
-  await sleep(20);
+  const { rows } = await sampler.query(`select state, wait_event_type as t, wait_event as e, application_name as app from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`);
+  samples += 1;
+  for (const r of rows) {
+    if (r.app === 'seatgate') {
+      const k = r.state !== 'active' ? r.state : r.t ? `active ${r.t}/${r.e}` : 'active on CPU';
+      states.set(k, (states.get(k) ?? 0) + 1);
+    }
+    if (r.state !== 'active') continue;
+    active += 1;
+    if (r.t) { const k = `${r.t}/${r.e}`; waits.set(k, (waits.get(k) ?? 0) + 1); }
+  }
+  await sleep(10);
 }
 await sampler.end();
 const b = await exact();
@@ -128,8 +140,10 @@ const out = {
   per_create: {
     multixacts: per(b.mx - a.mx), xids: per(b.xid - a.xid),
     wal_records: per(Number(wal.records)), wal_bytes: per(Number(wal.bytes)), fpi_bytes: per(Number(wal.fpi_bytes)),
-    pg_cpu_ms: per(b.pg - a.pg), server_cpu_ms: per(b.server - a.server),
+    pg_cpu_ms: per(b.pg - a.pg), server_cpu_ms: per(b.server - a.server), server_main_thread_cpu_ms: per(b.main - a.main),
   },
+  // Mean server connections in each state, and backend-ms per create in it (÷ creates/s).
+  backend_states: Object.fromEntries([...states].sort((x, y) => y[1] - x[1]).slice(0, 12).map(([k, v]) => [k, { mean: +(v / samples).toFixed(2), ms_per_create: +((v / samples) / (n / ((Date.parse(b.at) - Date.parse(a.at)) / 1000)) * 1000).toFixed(3) }])),
   wal_by_record: byType.slice(0, 14).map((r) => ({ k: r.k, per_create: per(Number(r.count)), bytes: per(Number(r.bytes)), fpi_bytes: per(Number(r.fpi_size)) })),
   mean_active_backends: +(active / samples).toFixed(2),
   waits: Object.fromEntries([...waits].sort((x, y) => y[1] - x[1]).slice(0, 12).map(([k, v]) => [k, +(v / samples).toFixed(3)])),
