@@ -1,4 +1,5 @@
 // The HTTP server, assembled in one place: observability, health, and one router per interface.
+import http from 'node:http';
 import express from 'express';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../observability/logger.js';
@@ -70,4 +71,27 @@ function queryParsedOnce(app: express.Express): void {
       return value;
     },
   });
+}
+
+/**
+ * The HTTP server of `app`, whose requests and responses are made with Express's prototypes
+ * (app.request, app.response) from the start. Express otherwise changes the prototype of every
+ * request and response as it receives them (`Object.setPrototypeOf` in app.handle; a no-op when
+ * it is already the one), which gives each of them a second shape: node's own HTTP code and the
+ * middleware then see more shapes than their inline caches hold, and every request paid for the
+ * lookups that missed them (decision 0033). Same objects, same prototype chain, same behaviour.
+ */
+export function createHttpServer(app: express.Express): http.Server {
+  function Request(this: http.IncomingMessage, socket: import('node:net').Socket) {
+    http.IncomingMessage.call(this, socket);
+  }
+  Request.prototype = app.request;
+  function Response(this: http.ServerResponse, req: http.IncomingMessage, options?: unknown) {
+    (http.ServerResponse as unknown as (this: http.ServerResponse, ...a: unknown[]) => void).call(this, req, options);
+  }
+  Response.prototype = app.response;
+  return http.createServer({
+    IncomingMessage: Request as unknown as typeof http.IncomingMessage,
+    ServerResponse: Response as unknown as typeof http.ServerResponse,
+  }, app);
 }
