@@ -77,21 +77,24 @@ function queryParsedOnce(app: express.Express): void {
  * The HTTP server of `app`, whose requests and responses are made with Express's prototypes
  * (app.request, app.response) from the start. Express otherwise changes the prototype of every
  * request and response as it receives them (`Object.setPrototypeOf` in app.handle; a no-op when
- * it is already the one), which gives each of them a second shape: node's own HTTP code and the
- * middleware then see more shapes than their inline caches hold, and every request paid for the
- * lookups that missed them (decision 0033). Same objects, same prototype chain, same behaviour.
+ * it is already the one), which gives each of them new shapes: node's own HTTP code and the
+ * middleware then saw more shapes than their inline caches hold, and every request paid for
+ * the lookups that missed them (decision 0033). The classes extend node's (so that V8 keeps
+ * their properties in the object, as for node's own), and their prototypes take the place of
+ * app.request and app.response: the same prototype chain and own properties (`app`, `query`).
  */
 export function createHttpServer(app: express.Express): http.Server {
-  function Request(this: http.IncomingMessage, socket: import('node:net').Socket) {
-    http.IncomingMessage.call(this, socket);
-  }
-  Request.prototype = app.request;
-  function Response(this: http.ServerResponse, req: http.IncomingMessage, options?: unknown) {
-    (http.ServerResponse as unknown as (this: http.ServerResponse, ...a: unknown[]) => void).call(this, req, options);
-  }
-  Response.prototype = app.response;
-  return http.createServer({
-    IncomingMessage: Request as unknown as typeof http.IncomingMessage,
-    ServerResponse: Response as unknown as typeof http.ServerResponse,
-  }, app);
+  class Request extends http.IncomingMessage {}
+  class Response extends http.ServerResponse {}
+  app.request = inPlaceOf(app.request, Request.prototype);
+  app.response = inPlaceOf(app.response, Response.prototype);
+  return http.createServer({ IncomingMessage: Request, ServerResponse: Response }, app);
+}
+
+/** `target` made what `current` is: its prototype and its own properties, nothing else. */
+function inPlaceOf<T extends object>(current: T, target: object): T {
+  delete (target as { constructor?: unknown }).constructor;
+  Object.setPrototypeOf(target, Object.getPrototypeOf(current));
+  for (const key of Reflect.ownKeys(current)) Object.defineProperty(target, key, Object.getOwnPropertyDescriptor(current, key)!);
+  return target as T;
 }
