@@ -12,7 +12,7 @@ import { countOrganizations } from './storage/organizations.js';
 import { createOrganization, type CreatedOrganization } from './services/organizations.js';
 import { createSignInLink } from './services/console/sessions.js';
 import type { ServiceContext } from './services/context.js';
-import { createApp } from './interfaces/http/app.js';
+import { createApp, createHttpServer } from './interfaces/http/app.js';
 import { scheduleRenewals } from './services/billing/renewals.js';
 import { SeatMonitor, withSeatMonitor } from './services/seats/monitoring.js';
 import { CredentialCache } from './services/access/credential-cache.js';
@@ -115,8 +115,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const ctx = withSeatMonitor({ ...context(connection.handle), credentialCache }, new SeatMonitor({ logger, registry: metrics.registry, webhookTimeoutMs }));
   const app = createApp({ ctx, config, logger, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
-    // Express 5 calls back with the error too (a port in use).
-    const listening = app.listen(config.server.port, config.server.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = createHttpServer(app);
+    listening.once('error', reject);
+    listening.listen(config.server.port, config.server.host, () => {
+      listening.off('error', reject);
+      resolve(listening);
+    });
   }).catch(async (error: NodeJS.ErrnoException) => {
     await credentialChanges.stop();
     await connection.close();

@@ -85,3 +85,34 @@ describe('admin authentication', () => {
     expect(res.body.error.code).toBe('not_found');
   });
 });
+
+describe('the HTTP server (createHttpServer, decision 0033)', () => {
+  it('makes requests and responses with the app\'s prototypes, so Express changes no prototype', async () => {
+    const { createHttpServer } = await import('../../src/interfaces/http/app.js');
+    const server = createHttpServer(t.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // Express sets the prototypes in app.handle; record each call that would change one.
+    const original = Object.setPrototypeOf;
+    const changed: string[] = [];
+    Object.setPrototypeOf = ((target: object, proto: object | null) => {
+      if ((target === lastReq || target === lastRes) && Object.getPrototypeOf(target) !== proto) changed.push(target === lastReq ? 'request' : 'response');
+      return original(target, proto);
+    }) as typeof Object.setPrototypeOf;
+    let lastReq: unknown, lastRes: unknown;
+    server.prependListener('request', (req, res) => { lastReq = req; lastRes = res; });
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+      expect(lastReq).toBeInstanceOf((await import('node:http')).IncomingMessage);
+      expect(Object.getPrototypeOf(lastReq)).toBe(t.app.request);
+      expect(Object.getPrototypeOf(lastRes)).toBe(t.app.response);
+      expect(changed).toEqual([]);
+    } finally {
+      Object.setPrototypeOf = original;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -1,4 +1,5 @@
 // The HTTP server, assembled in one place: observability, health, and one router per interface.
+import http from 'node:http';
 import express from 'express';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../observability/logger.js';
@@ -70,4 +71,30 @@ function queryParsedOnce(app: express.Express): void {
       return value;
     },
   });
+}
+
+/**
+ * The HTTP server of `app`, whose requests and responses are made with Express's prototypes
+ * (app.request, app.response) from the start. Express otherwise changes the prototype of every
+ * request and response as it receives them (`Object.setPrototypeOf` in app.handle; a no-op when
+ * it is already the one), which gives each of them new shapes: node's own HTTP code and the
+ * middleware then saw more shapes than their inline caches hold, and every request paid for
+ * the lookups that missed them (decision 0033). The classes extend node's (so that V8 keeps
+ * their properties in the object, as for node's own), and their prototypes take the place of
+ * app.request and app.response: the same prototype chain and own properties (`app`, `query`).
+ */
+export function createHttpServer(app: express.Express): http.Server {
+  class Request extends http.IncomingMessage {}
+  class Response extends http.ServerResponse {}
+  app.request = inPlaceOf(app.request, Request.prototype);
+  app.response = inPlaceOf(app.response, Response.prototype);
+  return http.createServer({ IncomingMessage: Request, ServerResponse: Response }, app);
+}
+
+/** `target` made what `current` is: its prototype and its own properties, nothing else. */
+function inPlaceOf<T extends object>(current: T, target: object): T {
+  delete (target as { constructor?: unknown }).constructor;
+  Object.setPrototypeOf(target, Object.getPrototypeOf(current));
+  for (const key of Reflect.ownKeys(current)) Object.defineProperty(target, key, Object.getOwnPropertyDescriptor(current, key)!);
+  return target as T;
 }
