@@ -84,6 +84,16 @@ describe('a listed user written from its stored text', () => {
     }
   });
 
+  it('is the same bytes under a base URL that needs escaping, alternating with another (decision 0034)', async () => {
+    const page = await users.listUsers(ctx.db, orgId, undefined, undefined, 0, 100, true);
+    for (const base of ['https://odd.example/"quoted"\\path\u2028/scim/v2', BASE, 'http://[::1]:8080/scim/v2']) {
+      for (const view of page.views) {
+        const found = await users.findUser(ctx.db, orgId, view.id, { withGroups: true });
+        expect(userJson(view, base)).toBe(JSON.stringify(withoutSecrets('User', userResource(found!, base))));
+      }
+    }
+  });
+
   it('copies the text of the documents it can copy as they are, and refuses numbers, integer-like and escaped keys', async () => {
     for (const [label, , plain] of DOCUMENTS) {
       const { rows } = await sql<{ text: string }>`select attributes::text as text from members where id = ${ids.get(label)!}`.execute(ctx.db);

@@ -48,6 +48,35 @@ describe('statement templates', () => {
     expect(compileFilter('Group', 'displayName eq "Staff"').template?.key).toBe('Group displayName eq');
   });
 
+  test('a list page is compiled once per filter: the same text, its values in their slots (decision 0034)', async () => {
+    const active = compileFilter('User', 'active eq true');
+    expect(compileFilter('User', 'active eq true')).toBe(active); // held per text
+    expect(compileFilter('User', 'active eq false')).not.toBe(active);
+    const pageStatement = async (offset: number, size: number) => {
+      sent.length = 0;
+      // Offline there is no row: past the first page the total is then counted apart, and fails.
+      await listUsers(db, ORG, active, undefined, offset, size, true).catch(() => undefined);
+      return sent[0]!;
+    };
+    const first = await pageStatement(0, 100);
+    expect(first.sql).toContain('page_first');
+    for (const [offset, size] of [[40, 100], [5000, 100], [0, 100]] as const) {
+      const page = await pageStatement(offset, size);
+      expect(page.sql).toBe(first.sql);
+      // The organization in each of its places, the walks' offsets, the filter's own value.
+      expect(page.parameters.filter((p) => p === ORG)).toHaveLength(first.parameters.filter((p) => p === ORG).length);
+      expect(page.parameters.filter((p) => p === ORG).length).toBeGreaterThanOrEqual(4);
+      expect(page.parameters).toContain(offset);
+      expect(page.parameters).toContain(size - 1);
+      expect(page.parameters).toContain(true);
+      expect(page.parameters.some((p) => typeof p === 'string' && p.includes('\u0000'))).toBe(false);
+    }
+    // A size that is not written into the text is a parameter of its own text.
+    const odd = await pageStatement(10, 37);
+    expect(odd.sql).not.toBe(first.sql);
+    expect(odd.parameters).toEqual(expect.arrayContaining([10, 36, 37]));
+  });
+
   test('a shape whose value is transformed on its way into SQL is compiled every time, never templated', () => {
     const build = (slot: (i: number) => never) =>
       db.selectFrom('members').select('id').where('members.org_id', '=', slot(0)).where(sql<boolean>`user_name like ${`${slot(1) as string}%`}`);

@@ -429,14 +429,18 @@ export function userJson(view: UserView, baseUrl: string): string {
   let schemas = `["${CORE_USER_SCHEMA}"`;
   for (const key of stored.keys) if (isUrnKey(key)) schemas += `,${JSON.stringify(key)}`;
   schemas += `,"${SEATGATE_USER_SCHEMA}"]`;
-  let json = `{"schemas":${schemas},"id":${JSON.stringify(view.id)}`;
+  // The id is a uuid and the version an integer: their JSON is their text in quotes (the
+  // location's base is escaped once per base URL). Decision 0034.
+  const id = PLAIN_ID.test(view.id) ? view.id : undefined;
+  let json = `{"schemas":${schemas},"id":${id === undefined ? JSON.stringify(view.id) : `"${id}"`}`;
   if (view.externalId !== null) json += `,"externalId":${JSON.stringify(view.externalId)}`;
-  json += `,"userName":${JSON.stringify(view.userName)},"active":${JSON.stringify(view.active)}`;
+  json += `,"userName":${JSON.stringify(view.userName)},"active":${view.active ? 'true' : 'false'}`;
   if (stored.members.length > 0) json += `,${stored.members}`;
   json += `,"${SEATGATE_USER_SCHEMA}":{${view.seatType ? `"seatType":${JSON.stringify(view.seatType)},` : ''}`
     + `"seatState":${JSON.stringify(view.seatState)},"seatReason":${JSON.stringify(seatReasonText(view))}}`;
   json += `,"meta":{"resourceType":"User","created":"${view.createdAt.toISOString()}","lastModified":"${view.updatedAt.toISOString()}",`
-    + `"location":${JSON.stringify(`${baseUrl}/Users/${view.id}`)},"version":${JSON.stringify(etagOf(view.version))}}`;
+    + `"location":${id === undefined ? JSON.stringify(`${baseUrl}/Users/${view.id}`) : `${baseJson(baseUrl)}/Users/${id}"`}`
+    + `,"version":${Number.isSafeInteger(view.version) ? `"W/\\"${view.version}\\""` : JSON.stringify(etagOf(view.version))}}`;
   if (view.groups) {
     json += ',"groups":[';
     for (let i = 0; i < view.groups.length; i++) {
@@ -447,6 +451,14 @@ export function userJson(view: UserView, baseUrl: string): string {
     json += ']';
   }
   return `${json}}`;
+}
+
+const PLAIN_ID = /^[0-9a-f-]+$/;
+let lastBase = '', lastBaseJson = '"';
+/** JSON.stringify(baseUrl) without its closing quote (the page's users share one base URL). */
+function baseJson(baseUrl: string): string {
+  if (baseUrl !== lastBase) { lastBase = baseUrl; lastBaseJson = JSON.stringify(baseUrl).slice(0, -1); }
+  return lastBaseJson;
 }
 
 /** Whether the stored document's top-level keys let it be copied as it is (see above). */

@@ -38,9 +38,31 @@ export interface FilterTemplate<T extends ResourceType> {
 /** A compiled filter, and whether it can match at most one resource (an IdP's lookup). */
 export type CompiledFilter<T extends ResourceType> = FilterCondition<T> & { atMostOne: boolean; template?: FilterTemplate<T> };
 
+/**
+ * Compiled filters by resource type and text: an IdP sends the same few filters again and again
+ * (a list page's `active eq true`), and the same object back lets storage keep the page's
+ * statement compiled for it (statement-templates.ts fromOwnedTemplate, decision 0034). A compiled
+ * filter holds no request state. Bounded: when full it starts again (what it held is rebuilt);
+ * a long filter is compiled each time, never held.
+ */
+const compiled = new Map<string, CompiledFilter<ResourceType>>();
+const MAX_COMPILED = 512;
+const MAX_HELD_LENGTH = 1024;
+
 /** parse → validate → translate. Throws ScimFilterError (400 invalidFilter) for any filter that
  *  is malformed, names an unknown attribute or compares a value of the wrong type. */
 export function compileFilter<T extends ResourceType>(type: T, filter: string): CompiledFilter<T> {
+  const key = `${type} ${filter}`;
+  const known = compiled.get(key);
+  if (known) return known as CompiledFilter<T>;
+  const made = compileAnew(type, filter);
+  if (filter.length > MAX_HELD_LENGTH) return made;
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(key, made as CompiledFilter<ResourceType>);
+  return made;
+}
+
+function compileAnew<T extends ResourceType>(type: T, filter: string): CompiledFilter<T> {
   const checked = validateFilter(type, parseFilter(filter));
   const template = templateOf(type, checked);
   if (template) {
