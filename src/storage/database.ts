@@ -91,6 +91,16 @@ const jsonbAsText = new Set<string>();
 const MAX_JSONB_AS_TEXT = 256;
 
 /**
+ * A value the planner cannot read, even in a custom plan (an initplan's result), so that a
+ * statement's custom plans cost what its cached plan costs and neither depends on the value:
+ * a page's offset (decision 0026), a group change's ids (decision 0032). The trailing cast keeps
+ * `any(…)` reading an array expression, not a subquery of rows.
+ */
+export function hiddenFromPlanner<T>(value: unknown, type: 'uuid' | 'uuid[]' | 'int' | 'bigint') {
+  return sql<T>`(select ${value}::${sql.raw(type)})::${sql.raw(type)}`;
+}
+
+/**
  * Marks a compiled statement's text for naming; returns the query unchanged. `jsonbAsText`: its
  * jsonb columns are read as text (the caller parses what it needs).
  */

@@ -4,9 +4,9 @@
 // A transaction keeps its row locks until its commit has ended, and with `synchronous_commit`
 // on that end includes the commit record's flush to disk (about 1 ms here). When every
 // transaction of a burst updates the same row — the version row of a group whose members change
-// (decision 0022; used there, decision 0030) — they
-// therefore flush one at a time, each waiting for the previous flush, and the row's throughput is
-// one fsync per transaction whatever the concurrency (bench/hot-row-ceiling.mjs). Creates, whose
+// (decision 0022; used there, decision 0030) — they therefore flush one at a time, each waiting
+// for the previous flush, and the row's throughput is one fsync per transaction whatever the
+// concurrency (bench/hot-row-ceiling.mjs). Creates, whose
 // seat counter row has the same shape, gained nothing from this through the server (0031).
 //
 // Under contention such a transaction commits with `synchronous_commit = off` for itself only

@@ -1,7 +1,7 @@
 // SCIM Groups and their membership. Membership changes are SQL deltas: their cost grows with the
 // number of members changed, never with the size of the group.
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { prepared, type Db } from './database.js';
+import { hiddenFromPlanner, prepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
@@ -216,14 +216,6 @@ async function memberDeltaWithRetries(db: Db, orgId: string, groupId: string, ad
 }
 
 /**
- * A value the planner cannot read, even in a custom plan (an initplan's result): with the ids in
- * view, a plan for one id looked five times cheaper than the cached plan's guess of ten, so every
- * change was planned again — about twice what running it costs (decision 0032). The trailing cast
- * keeps `any(…)` reading an array expression, not a subquery of rows.
- */
-const hidden = (value: unknown, type: 'uuid' | 'uuid[]' | 'int') => sql`(select ${value}::${sql.raw(type)})::${sql.raw(type)}`;
-
-/**
  * Every change updates the group's version row and holds its lock until its commit ends; under
  * contention the statement commits without holding it through the WAL flush, and the change is
  * made durable by `flushCommitted` before we answer (decision 0030, storage/hot-row-commits.ts).
@@ -232,24 +224,24 @@ const hidden = (value: unknown, type: 'uuid' | 'uuid[]' | 'int') => sql`(select 
 async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: string[], removes: string[], today: string, asyncCommit: boolean): Promise<MemberDeltaOutcome> {
   // A named prepared statement (decision 0016): its text never varies, and planning these five
   // statements at every PATCH cost about as much as running them (decision 0022). Every value the
-  // planner could estimate from is hidden from it (`hidden`, decision 0032): a custom plan then
+  // planner could estimate from is hidden from it (`hiddenFromPlanner`, decision 0032): a custom plan then
   // costs what the cached generic plan costs, so PostgreSQL keeps the generic one after five
   // executions on each connection instead of planning every change again.
-  const org = hidden(orgId, 'uuid');
+  const org = hiddenFromPlanner(orgId, 'uuid');
   const { rows } = await db.executeQuery(prepared(sql<{ writable: boolean; found_group: boolean; mapped: boolean; version: number | null; known: string[] | null; changed: string[] | null; bumped: number | null }>`
     with o as (
       -- The organization's writability, in the same round trip (orgWritableOn).
       select ${orgWritableOn(today)} as writable
         from organizations o where o.id = ${org}
     ),
-    k as (select k.id from group_keys k where k.org_id = ${org} and k.id = ${hidden(groupId, 'uuid')} and (select writable from o) for key share),
+    k as (select k.id from group_keys k where k.org_id = ${org} and k.id = ${hiddenFromPlanner(groupId, 'uuid')} and (select writable from o) for key share),
     g as (
       select g.id, g.version,
              exists (select 1 from group_mappings gm where gm.org_id = g.org_id and gm.idp_group_id in (g.id::text, g.external_id)) as mapped
         from groups g where g.org_id = ${org} and g.id = (select id from k)
     ),
-    known as (select m.id from members m where m.org_id = ${org} and m.id = any(${hidden(adds, 'uuid[]')})),
-    go as (select g.id from g where not g.mapped and (select count(*) from known) = ${hidden(adds.length, 'int')}),
+    known as (select m.id from members m where m.org_id = ${org} and m.id = any(${hiddenFromPlanner(adds, 'uuid[]')})),
+    go as (select g.id from g where not g.mapped and (select count(*) from known) = ${hiddenFromPlanner(adds.length, 'int')}),
     ins as (
       insert into group_members (org_id, group_id, member_id)
       select ${orgId}::uuid, go.id, known.id from go, known
@@ -257,7 +249,7 @@ async function memberDeltaOnce(db: Db, orgId: string, groupId: string, adds: str
     ),
     del as (
       delete from group_members x using go
-       where x.org_id = ${org} and x.group_id = go.id and x.member_id = any(${hidden(removes, 'uuid[]')})
+       where x.org_id = ${org} and x.group_id = go.id and x.member_id = any(${hiddenFromPlanner(removes, 'uuid[]')})
       returning x.member_id
     ),
     bump as (

@@ -1,7 +1,7 @@
 // Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
 // seat); `attributes` holds the rest of the SCIM document.
 import { sql, type Compilable, type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { runPrepared, type Db } from './database.js';
+import { hiddenFromPlanner, runPrepared, type Db } from './database.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
@@ -143,7 +143,7 @@ export async function listUsers(
  * Both ends are bounded so that no plan can read more than the page: on a table that was never
  * analyzed (an organization just provisioned) the planner guesses a few rows per organization,
  * and for `key >= … limit N` it then preferred reading the organization's whole tail and sorting
- * it. Each walk is `limit 1` from an offset the planner cannot see (`hidden`), which it only
+ * it. Each walk is `limit 1` from an offset the planner cannot see (`hiddenFromPlanner`), which it only
  * plans as an ordered index scan that stops early.
  * A usual page size is written into the text so that the named statement's generic plan knows
  * it and PostgreSQL keeps that plan instead of planning each page again (with `limit $n` its
@@ -158,12 +158,6 @@ const PAGE_FIRST = sql<SqlBool>`(members.created_at, members.id) >= ((select pag
 const PAGE_LAST = sql<SqlBool>`(members.created_at, members.id) <= (coalesce((select page_last.created_at from page_last), 'infinity'::timestamptz),
   coalesce((select page_last.id from page_last), 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))`;
 
-/**
- * An offset the planner cannot read, even in a custom plan: knowing it (5,000) and guessing a few
- * rows for the organization, it would sort them all rather than walk the index and stop.
- */
-const hidden = (offset: unknown) => sql<number>`(select ${offset}::bigint)`;
-
 async function listUsersInCreationOrder(
   db: Db, orgId: string, where: Where | undefined, offset: number, limit: number, withGroups: boolean,
 ): Promise<UserPage> {
@@ -176,12 +170,12 @@ async function listUsersInCreationOrder(
       .with('page_first', (qb) => {
         let key = qb.selectFrom('members').select(['members.created_at', 'members.id']).where('members.org_id', '=', org);
         if (where) key = key.where(where);
-        return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(slot(1))).limit(sql.lit(1));
+        return key.orderBy('members.created_at').orderBy('members.id').offset(hiddenFromPlanner<number>(slot(1), 'bigint')).limit(sql.lit(1));
       })
       .with('page_last', (qb) => {
         let key = qb.selectFrom('members').select(['members.created_at', 'members.id']).where('members.org_id', '=', org).where(PAGE_FIRST);
         if (where) key = key.where(where);
-        return key.orderBy('members.created_at').orderBy('members.id').offset(hidden(slot(2))).limit(sql.lit(1));
+        return key.orderBy('members.created_at').orderBy('members.id').offset(hiddenFromPlanner<number>(slot(2), 'bigint')).limit(sql.lit(1));
       })
       .selectFrom('members')
       .select(columns(withGroups))
