@@ -269,24 +269,30 @@ export async function replaceUserUnlessSeatsMove(
 ): Promise<UserView | undefined> {
   const attributes = JSON.stringify(fields.attributes);
   const roles = fields.attributes.roles === undefined ? null : JSON.stringify(fields.attributes.roles);
-  let update = db.updateTable('members').set({
-    user_name: fields.userName,
-    external_id: fields.externalId,
-    attributes,
-    version: sql`version + 1`,
-    updated_at: sql`now()`,
-  }).where('org_id', '=', orgId).where('id', '=', id);
-  // No seat moves (users.ts movesSeats): `active` does not flip, an active user's roles stay.
-  if (fields.active !== undefined) update = update.where('active', '=', fields.active);
-  update = update.where(sql<boolean>`(not members.active or members.attributes -> 'roles' is not distinct from ${roles}::jsonb)`)
-    // Not a no-op (users.ts sameUser): a no-op changes nothing, not even lastModified.
-    .where(sql<boolean>`not (members.user_name = ${fields.userName} and members.external_id is not distinct from ${fields.externalId}::text
-      and members.attributes = ${attributes}::jsonb)`)
-    // The organization may be written (orgWritableOn; test/integration/scim-user-put.test.ts
-    // holds it to the domain rule). Stricter would only cost the read path.
-    .where(sql<boolean>`exists (select 1 from organizations o where o.id = members.org_id and ${orgWritableOn(today)})`);
+  const sentActive = fields.active !== undefined;
+  const values = [orgId, id, fields.userName, fields.externalId, attributes, roles, today, ...(sentActive ? [fields.active] : [])];
+  // The same text for every PUT of one shape: compiled once (statement-templates.ts, decision 0040).
+  const query = fromTemplate(`members put ${withGroups} ${sentActive}`, values, (slot) => {
+    let update = db.updateTable('members').set({
+      user_name: slot(2),
+      external_id: slot(3),
+      attributes: slot(4),
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    }).where('org_id', '=', slot(0)).where('id', '=', slot(1));
+    // No seat moves (users.ts movesSeats): `active` does not flip, an active user's roles stay.
+    if (sentActive) update = update.where('active', '=', slot(7));
+    return update.where(sql<boolean>`(not members.active or members.attributes -> 'roles' is not distinct from ${slot(5)}::jsonb)`)
+      // Not a no-op (users.ts sameUser): a no-op changes nothing, not even lastModified.
+      .where(sql<boolean>`not (members.user_name = ${slot(2)} and members.external_id is not distinct from ${slot(3)}::text
+        and members.attributes = ${slot(4)}::jsonb)`)
+      // The organization may be written (orgWritableOn; test/integration/scim-user-put.test.ts
+      // holds it to the domain rule). Stricter would only cost the read path.
+      .where(sql<boolean>`exists (select 1 from organizations o where o.id = members.org_id and ${orgWritableOn(slot(6))})`)
+      .returning(columns(withGroups));
+  });
   try {
-    const [row] = await run(db, update.returning(columns(withGroups)));
+    const [row] = await runCompiled(db, query);
     return row ? toView(row as UserRow) : undefined;
   } catch (error) {
     throw translatePgError(error);

@@ -5,7 +5,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { offlineKysely } from '../support/offline-kysely.js';
 import { compileFilter } from '../../src/protocol/scim/filter/index.js';
-import { listUsers } from '../../src/storage/scim-users.js';
+import { listUsers, replaceUserUnlessSeatsMove } from '../../src/storage/scim-users.js';
 import { fromTemplate, templateState } from '../../src/storage/statement-templates.js';
 
 const sent: CompiledQuery[] = [];
@@ -92,5 +92,28 @@ describe('statement templates', () => {
     expect(fromTemplate('test literal', ['a'], build).sql).toContain("'a'");
     expect(templateState('test literal')).toBe(false);
     expect(fromTemplate('test literal', ['b'], build).sql).toContain("'b'");
+  });
+
+  test('a PUT\'s one-statement write is compiled once per shape; each request\'s values reach its parameters (decision 0040)', async () => {
+    const put = async (fields: Parameters<typeof replaceUserUnlessSeatsMove>[3], withGroups = true) => {
+      sent.length = 0;
+      await replaceUserUnlessSeatsMove(db, ORG, '6b1f3c2e-0a4d-4e8f-9b7a-1c2d3e4f5a6b', fields, '2026-12-06', withGroups);
+      expect(sent).toHaveLength(1);
+      return sent[0]!;
+    };
+    const a = await put({ userName: 'a@x.com', externalId: '00u1', active: undefined, attributes: { title: 'Staff' } });
+    const b = await put({ userName: 'b@x.com', externalId: null, active: undefined, attributes: { roles: [{ value: 'r' }], title: '$1' } });
+    expect(templateState('members put true false')).toBe(true);
+    expect(b.sql).toBe(a.sql);
+    expect(a.parameters).toEqual(expect.arrayContaining([ORG, 'a@x.com', '00u1', '{"title":"Staff"}', null, '2026-12-06']));
+    expect(b.parameters).toEqual(expect.arrayContaining(['b@x.com', null, '{"roles":[{"value":"r"}],"title":"$1"}', '[{"value":"r"}]']));
+    expect(b.parameters).not.toContain('a@x.com');
+    expect(JSON.stringify(b.parameters)).not.toContain('seatgate-slot');
+    // `active` sent is another shape: the seat condition on it, with its value.
+    const c = await put({ userName: 'c@x.com', externalId: null, active: false, attributes: {} }, false);
+    expect(templateState('members put false true')).toBe(true);
+    expect(c.sql).toMatch(/"active" = \$\d+/);
+    expect(c.sql).not.toBe(a.sql);
+    expect(c.parameters).toContain(false);
   });
 });

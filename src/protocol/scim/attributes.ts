@@ -145,9 +145,24 @@ export function schemasOf(type: ResourceType): SchemaEntry[] {
   return catalog[type];
 }
 
+/**
+ * Each attribute list's names, lowercased, to the first attribute of that name: every POST and
+ * PUT body is canonicalized through PATCH paths, which resolve each attribute several times, and
+ * a scan that lowercased every name on the way was a third of that (decision 0040).
+ */
+const byLowerName = new WeakMap<readonly AttributeMeta[], Map<string, AttributeMeta>>();
+
 const findByName = (attributes: readonly AttributeMeta[], name: string): AttributeMeta | undefined => {
-  const wanted = name.toLowerCase();
-  return attributes.find((attribute) => attribute.name.toLowerCase() === wanted);
+  let names = byLowerName.get(attributes);
+  if (names === undefined) {
+    names = new Map();
+    for (const attribute of attributes) {
+      const lower = attribute.name.toLowerCase();
+      if (!names.has(lower)) names.set(lower, attribute);
+    }
+    byLowerName.set(attributes, names);
+  }
+  return names.get(name.toLowerCase());
 };
 
 /**
