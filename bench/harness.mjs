@@ -76,8 +76,8 @@ export async function openBenchDatabase(dir, settings) {
 }
 
 /** `node [nodeFlags] dist/src/main.js` on the bench's database, rate limit lifted; resolves with its base URL once ready. */
-export async function startBenchServer(bench, request, nodeFlags = []) {
-  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/main.js'], {
+export async function startBenchServer(bench, request, nodeFlags = [], main = 'dist/src/main.js') {
+  const child = spawn(process.execPath, [...nodeFlags, main], {
     cwd: ROOT,
     env: {
       ...process.env, DATABASE_URL: '', SEATGATE_DATA_DIR: bench.dataDir, SEATGATE_EMBEDDED_PG_PORT: String(bench.pgPort),

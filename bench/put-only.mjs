@@ -5,7 +5,10 @@
 // write transactions, server CPU and PostgreSQL CPU from /proc. `--cpu-prof DIR` runs the server
 // with --cpu-prof (the creates are a small part of the profile; see bench/profile-phases.mjs).
 //
-//   node bench/put-only.mjs [--users 500] [--rounds 4] [--cpu-prof DIR]
+//   node bench/put-only.mjs [--users 500] [--rounds 4] [--cpu-prof DIR] [--main PATH]
+//
+// `--main`: the server's entry point (default dist/src/main.js), e.g. another build's copy, to
+// alternate two builds on the same machine.
 import {
   httpClient, openBenchDatabase, option, postgresCpuMs, processCpuMs, runBench, sleep, startBenchServer,
 } from './harness.mjs';
@@ -13,6 +16,7 @@ import {
 const USERS = Number(option('--users', '500'));
 const ROUNDS = Number(option('--rounds', '4'));
 const CPU_PROF = option('--cpu-prof', undefined);
+const MAIN = option('--main', 'dist/src/main.js');
 const request = httpClient(4);
 const log = (message) => process.stderr.write(`[put-only] ${message}\n`);
 const SCHEMA_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -32,7 +36,7 @@ function oktaUser(userName, i, extra = {}) {
 }
 
 async function main() {
-  const base = await startBenchServer(bench, request, CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []);
+  const base = await startBenchServer(bench, request, CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [], MAIN);
   const org = await createOrganization(ctx, {
     name: 'PUT only', plan: 'enterprise', seats: { enterprise: USERS + 100 },
     prices: { enterprise: 4000 }, ownerEmail: 'owner@bench.example', billingMode: 'sales_assisted',
@@ -65,13 +69,13 @@ async function main() {
   const xids = (await xid() - x0 - 1) / n;
   await sleep(1000);
   const rows = (await pool.query(`
-    select query, calls::int, (shared_blks_hit + shared_blks_read)::int as blks from pg_stat_statements
+    select query, calls::int, (shared_blks_hit + shared_blks_read)::int as blks, total_exec_time::float8 as ms, total_plan_time::float8 as plan_ms from pg_stat_statements
      where dbid = (select oid from pg_database where datname = current_database())
        and query not like '%pg_stat_statements%' and query not like '%pg_current_xact_id%'
      order by calls desc`)).rows;
   const calls = rows.reduce((s, r) => s + r.calls, 0) / n;
   const blks = rows.reduce((s, r) => s + r.blks, 0) / n;
-  for (const r of rows.slice(0, 6)) log(`  ${(r.calls / n).toFixed(2)} × ${(r.blks / n).toFixed(1)} buffers  ${r.query.replace(/\s+/g, ' ').slice(0, 110)}`);
+  for (const r of rows.slice(0, 6)) log(`  ${(r.calls / n).toFixed(2)} × ${(r.blks / n).toFixed(1)} buffers, ${(1000 * r.ms / n).toFixed(0)} µs executing, ${(1000 * r.plan_ms / n).toFixed(0)} µs planning  ${r.query.replace(/\s+/g, ' ').slice(0, 110)}`);
   const line = `${n} PUTs: ${calls.toFixed(2)} statements, ${blks.toFixed(1)} buffers, ${xids.toFixed(2)} write transactions, CPU server ${serverMs.toFixed(3)} / PostgreSQL ${pgMs.toFixed(3)} ms per PUT`;
   log(line);
   process.stdout.write(`${JSON.stringify({ puts: n, statements: calls, buffers: blks, xids, serverMs, pgMs })}\n`);
