@@ -45,7 +45,7 @@ describe('isoOfTimestamptz', () => {
     let seed = 11;
     const random = (max: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % max; };
     let written = 0;
-    for (let i = 0; i < 20000; i++) {
+    for (let i = 0; i < 10000; i++) {
       const digits = i % 7;
       const fraction = digits === 0 ? '' : `.${pad(random(10 ** digits), digits)}`;
       const text = `${pad(100 + random(9900), 4)}-${pad(1 + random(12), 2)}-${pad(1 + random(31), 2)} ${pad(random(24), 2)}:${pad(random(60), 2)}:${pad(random(60), 2)}${fraction}+00`;
@@ -54,7 +54,7 @@ describe('isoOfTimestamptz', () => {
       if (mine === undefined) expect(iso(text).slice(0, 10)).not.toBe(text.slice(0, 10));
       else { expect([text, mine]).toEqual([text, iso(text)]); written += 1; }
     }
-    expect(written).toBeGreaterThan(18000);
+    expect(written).toBeGreaterThan(9000);
     for (const text of ['2024-02-29 00:00:00+00', '2000-02-29 23:59:59.5+00', '1900-02-28 12:00:00.000001+00', '9999-12-31 23:59:59.999999+00', '0100-01-01 00:00:00+00']) {
       expect(isoOfTimestamptz(text)).toBe(iso(text));
     }
@@ -63,8 +63,10 @@ describe('isoOfTimestamptz', () => {
     }
   });
 
-  it('has the Date\'s milliseconds for every 6-digit fraction', () => {
+  it('has the Date\'s milliseconds for 6-digit fractions: every millisecond\'s edges, and every 7th between', () => {
     for (let f = 0; f < 1000000; f += 1) {
+      const m = f % 1000;
+      if (m !== 0 && m !== 1 && m !== 999 && f % 7 !== 0) continue;
       const text = `2026-12-06 13:44:12.${pad(f, 6)}+00`;
       const ms = Number(isoOfTimestamptz(text)!.slice(20, 23));
       if (ms !== (fast(text) as Date).getUTCMilliseconds()) expect([text, ms]).toEqual([text, (fast(text) as Date).getUTCMilliseconds()]);
