@@ -9,7 +9,7 @@ import { timestamptzParser } from './timestamps.js';
 // DATE stays an ISO string (no time zone shifts); BIGINT becomes a number (money in minor
 // units and counters stay far below 2^53); TIMESTAMPTZ in UTC skips pg-types' regular
 // expressions (timestamps.ts), with the same Date.
-const parseTimestamptz = timestamptzParser(pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (text: string) => unknown);
+export const parseTimestamptz = timestamptzParser(pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (text: string) => unknown) as (text: string) => Date;
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === pg.types.builtins.DATE) return (value: string) => value;
@@ -102,7 +102,7 @@ export function hiddenFromPlanner<T>(value: unknown, type: 'uuid' | 'uuid[]' | '
 
 /**
  * Marks a compiled statement's text for naming; returns the query unchanged. `jsonbAsText`: its
- * jsonb columns are read as text (the caller parses what it needs).
+ * jsonb and timestamptz columns are read as text (the caller parses what it needs).
  */
 export function prepared<Q extends { sql: string }>(query: Q, options: { jsonbAsText?: boolean } = {}): Q {
   if (!preparedNames.has(query.sql) && preparedNames.size < MAX_PREPARED) preparedNames.set(query.sql, `seatgate_${preparedNames.size + 1}`);
@@ -112,10 +112,14 @@ export function prepared<Q extends { sql: string }>(query: Q, options: { jsonbAs
   return query;
 }
 
-/** jsonb as text, every other type as the pool reads it. */
+/**
+ * jsonb and timestamptz as text, every other type as the pool reads it: a listed user's
+ * timestamps are written from PostgreSQL's text, not through a Date (decision 0038).
+ */
+const asIs = (value: string) => value;
 const JSONB_AS_TEXT_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    return oid === pg.types.builtins.JSONB && format !== 'binary' ? (value: string) => value : types.getTypeParser(oid, format);
+    return (oid === pg.types.builtins.JSONB || oid === pg.types.builtins.TIMESTAMPTZ) && format !== 'binary' ? asIs : types.getTypeParser(oid, format);
   },
 };
 

@@ -1,13 +1,14 @@
 // Members as SCIM Users. Columns hold what is indexed or managed (userName, externalId, active,
 // seat); `attributes` holds the rest of the SCIM document.
 import { sql, type Compilable, type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { hiddenFromPlanner, runPrepared, type Db } from './database.js';
+import { hiddenFromPlanner, parseTimestamptz, runPrepared, type Db } from './database.js';
+import { isoOfTimestamptz } from './timestamps.js';
 import type { Database } from './schema.js';
 import { translatePgError } from './errors.js';
 import { pageWithTotal } from './paging.js';
 import { fromOwnedTemplate, fromTemplate } from './statement-templates.js';
 import { orgWritableOn } from './organizations.js';
-import { withStoredAttributes, type UserView } from '../protocol/scim/representation.js';
+import { withStoredAttributes, type ListedColumns, type StoredTimes, type UserView } from '../protocol/scim/representation.js';
 
 type Condition = (eb: ExpressionBuilder<Database, 'members'>) => Expression<SqlBool>;
 /** A compiled filter; `atMostOne` when it can match one resource at most (a lookup); `template`
@@ -38,15 +39,28 @@ export const toView = (row: UserRow & { groups?: GroupRef[] }): UserView => ({
   ...(row.groups ? { groups: row.groups } : {}),
 });
 
+/** How a listed user's timestamps, kept as text, become a Date or ISO text (decision 0038). */
+const LISTED_TIMES: StoredTimes = { date: parseTimestamptz, iso: isoOfTimestamptz };
+
 /**
  * A listed user (list pages, lookups): its attributes document stays PostgreSQL's jsonb text,
  * parsed only if something reads it; the list answer writes it from the text (decision 0027).
+ * Its timestamps stay PostgreSQL's text as well: created and lastModified are written from it
+ * (decision 0038); the rare pending date is parsed here.
  * A statement past database.ts's bound of such texts comes back parsed: either form is taken.
  */
-const toListedView = (row: Omit<UserRow, 'attributes' | 'seat_reason'> & { attributes: unknown; seat_reason: unknown; groups?: GroupRef[] }): UserView => {
-  // The row is ours (fresh from pg): its seat reason is parsed in place, then toView maps the columns.
-  if (typeof row.seat_reason === 'string') row.seat_reason = JSON.parse(row.seat_reason);
-  return withStoredAttributes(toView(row as UserRow), row.attributes as string | Record<string, unknown>);
+type ListedRow = Omit<UserRow, 'attributes' | 'seat_reason' | 'pending_since' | 'created_at' | 'updated_at'>
+  & { attributes: unknown; seat_reason: unknown; pending_since: unknown; created_at: string; updated_at: string; groups?: GroupRef[] };
+const toListedView = (row: ListedRow): UserView => {
+  const pending = row.pending_since;
+  return withStoredAttributes({
+    id: row.id, userName: row.user_name, externalId: row.external_id, active: row.active,
+    seatState: row.seat_state, seatType: row.seat_type,
+    seatReason: (typeof row.seat_reason === 'string' ? JSON.parse(row.seat_reason) : row.seat_reason) as Record<string, unknown>,
+    pendingSince: typeof pending === 'string' ? parseTimestamptz(pending) : pending as Date | null,
+    version: row.version, createdAt: row.created_at, updatedAt: row.updated_at,
+    ...(row.groups ? { groups: row.groups } : {}),
+  } as ListedColumns, row.attributes as string | Record<string, unknown>, LISTED_TIMES);
 };
 
 /**
@@ -75,7 +89,7 @@ async function runCompiled(db: Db, query: CompiledQuery, options: { jsonbAsText?
   return runPrepared(db, query, options);
 }
 
-/** A read of listed users: its jsonb columns as text (toListedView). */
+/** A read of listed users: its jsonb and timestamptz columns as text (toListedView). */
 const LISTED = { jsonbAsText: true };
 
 export async function findUser(db: Db, orgId: string, id: string, options: { forUpdate?: boolean; withGroups?: boolean } = {}): Promise<UserView | undefined> {
@@ -130,7 +144,7 @@ export async function listUsers(
     return runCompiled(db, sorted.orderBy('members.created_at').orderBy('members.id').offset(offset).limit(limit).compile(), LISTED);
   };
   const { total, rows } = await pageWithTotal(offset, limit, where?.atMostOne ?? false, () => countUsers(db, orgId, where), page);
-  return { total, views: (rows as UserRow[]).map(toListedView) };
+  return { total, views: (rows as ListedRow[]).map(toListedView) };
 }
 
 /**
@@ -194,7 +208,7 @@ async function listUsersInCreationOrder(
       .orderBy('members.created_at').orderBy('members.id')
       .limit(literal ? sql.lit(limit) : slot(3) as number);
   });
-  const rows = await runCompiled(db, query, LISTED) as (UserRow & { from_first: string })[];
+  const rows = await runCompiled(db, query, LISTED) as (ListedRow & { from_first: string })[];
   const total = rows.length > 0 ? offset + Number(rows[0]!.from_first) : offset === 0 ? 0 : await countUsers(db, orgId, where);
   return { total, views: rows.map(toListedView) };
 }
@@ -208,7 +222,7 @@ export async function listUsersAfter(db: Db, orgId: string, where: Where | undef
   if (where) query = query.where(where);
   if (afterId) query = query.where('members.id', '>', afterId);
   const rows = await runCompiled(db, query.orderBy('members.id').limit(limit + 1).compile(), LISTED);
-  return { views: (rows.slice(0, limit) as UserRow[]).map(toListedView), more: rows.length > limit };
+  return { views: (rows.slice(0, limit) as ListedRow[]).map(toListedView), more: rows.length > limit };
 }
 
 export async function countUsers(db: Db, orgId: string, where: Where | undefined): Promise<number> {

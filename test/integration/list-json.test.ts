@@ -66,6 +66,18 @@ beforeAll(async () => {
     { org_id: orgId, group_id: other.id, member_id: ids.get('entra-like')! },
     { org_id: orgId, group_id: group.id, member_id: ids.get('numbers')! },
   ]).execute();
+  // Timestamps of every form PostgreSQL writes (decision 0038: their ISO text is written from it):
+  // no fraction, a fraction of 1 to 6 digits, the last microsecond of a second, a leap day, a year
+  // before 100 and one before Christ (the Date's own text), the end of 9999.
+  const stamps: [string, string, string][] = [
+    ['entra-like', '2026-12-06 13:44:12+00', '2026-12-06 13:44:12.999999+00'],
+    ['empty', '2024-02-29 23:59:59.5+00', '2026-01-01 00:00:00.000001+00'],
+    ['escapes', '0050-06-01 12:00:00.25+00', '9999-12-31 23:59:59.999+00'],
+    ['nested', '0044-03-15 12:00:00+00 BC', '2026-12-06 13:44:12.785123+00'],
+  ];
+  for (const [label, created, updated] of stamps) {
+    await sql`update members set created_at = ${created}::timestamptz, updated_at = ${updated}::timestamptz where id = ${ids.get(label)!}`.execute(ctx.db);
+  }
 });
 afterAll(() => ctx.close());
 
@@ -125,5 +137,17 @@ describe('a listed user written from its stored text', () => {
     const replaced = page.views.find((v) => v.id === ids.get('nested'))!;
     replaced.attributes = { title: 'Set' };
     expect(JSON.parse(userJson(replaced, BASE)).title).toBe('Set');
+  });
+
+  it('writes created and lastModified as the Dates hold them, also once changed (decision 0038)', async () => {
+    const page = await users.listUsers(ctx.db, orgId, undefined, undefined, 0, 100, false);
+    const view = page.views.find((v) => v.id === ids.get('empty'))!;
+    expect(JSON.parse(userJson(view, BASE)).meta.created).toBe('2024-02-29T23:59:59.500Z');
+    view.createdAt.setUTCMilliseconds(7); // in place
+    view.updatedAt = new Date('2031-01-02T03:04:05.006Z'); // replaced
+    const meta = JSON.parse(userJson(view, BASE)).meta;
+    expect([meta.created, meta.lastModified]).toEqual(['2024-02-29T23:59:59.007Z', '2031-01-02T03:04:05.006Z']);
+    const copy = { ...page.views.find((v) => v.id === ids.get('entra-like'))! };
+    expect(JSON.parse(userJson({ ...copy, attributes: {} }, BASE)).meta.lastModified).toBe('2026-12-06T13:44:12.999Z');
   });
 });

@@ -326,7 +326,16 @@ export function userResource(view: UserView, baseUrl: string): JsonObject {
 // takes the general path for that user: JSON.stringify(withoutSecrets(userResource(…))).
 
 const ATTRIBUTES_TEXT = Symbol('attributes as PostgreSQL wrote them');
-type StoredText = { [ATTRIBUTES_TEXT]?: () => string | undefined };
+const CREATED_ISO = Symbol('created, ISO text');
+const UPDATED_ISO = Symbol('lastModified, ISO text');
+type StoredText = { [ATTRIBUTES_TEXT]?: () => string | undefined; [CREATED_ISO]?: () => string; [UPDATED_ISO]?: () => string };
+
+/**
+ * How a listed user's timestamps, kept as PostgreSQL's timestamptz text, become what the view
+ * shows (storage gives it: the pool's parser): the Date, and the ISO text that Date's
+ * toISOString() gives, written from the text (undefined: ask the Date). Decision 0038.
+ */
+export interface StoredTimes { date(text: string): Date; iso(text: string): string | undefined }
 
 /**
  * A listed user whose `attributes` is PostgreSQL's jsonb text until something reads it (then it
@@ -334,6 +343,9 @@ type StoredText = { [ATTRIBUTES_TEXT]?: () => string | undefined };
  * so no one can have changed it. A class, because an object literal with an accessor costs
  * ≈ 1 µs to create (100 per page); its `attributes` lives on the prototype, so a copy must name
  * it (`{ ...view, attributes: view.attributes }`): a bare spread would leave it out.
+ * `createdAt` and `updatedAt` are plain Dates; their ISO text is written from PostgreSQL's text
+ * while they still hold the time they were read with (decision 0038: toISOString was most of what
+ * a page's timestamps cost).
  */
 class ListedUserView implements UserView {
   id: string; userName: string; externalId: string | null; active: boolean; seatState: string; seatType: string | null;
@@ -341,23 +353,41 @@ class ListedUserView implements UserView {
   groups?: { id: string; displayName: string }[];
   #text: string;
   #parsed: JsonObject | undefined = undefined;
+  #createdText: string; #createdTime: number;
+  #updatedText: string; #updatedTime: number;
+  #times: StoredTimes;
 
-  constructor(view: Omit<UserView, 'attributes'>, text: string) {
+  constructor(view: ListedColumns, text: string, times: StoredTimes) {
     this.id = view.id; this.userName = view.userName; this.externalId = view.externalId; this.active = view.active;
     this.seatState = view.seatState; this.seatType = view.seatType; this.seatReason = view.seatReason;
-    this.pendingSince = view.pendingSince; this.version = view.version; this.createdAt = view.createdAt; this.updatedAt = view.updatedAt;
+    this.pendingSince = view.pendingSince; this.version = view.version;
     if (view.groups) this.groups = view.groups;
     this.#text = text;
+    this.#times = times;
+    this.#createdText = view.createdAt; this.createdAt = times.date(view.createdAt); this.#createdTime = this.createdAt.getTime();
+    this.#updatedText = view.updatedAt; this.updatedAt = times.date(view.updatedAt); this.#updatedTime = this.updatedAt.getTime();
   }
 
   get attributes(): JsonObject { return this.#parsed ??= JSON.parse(this.#text) as JsonObject; }
   set attributes(value: JsonObject) { this.#parsed = value; }
   [ATTRIBUTES_TEXT](): string | undefined { return this.#parsed === undefined ? this.#text : undefined; }
+  // The ISO text is a function of the time alone: a Date replaced or changed in place to another time is asked.
+  [CREATED_ISO](): string { return (this.createdAt.getTime() === this.#createdTime ? this.#times.iso(this.#createdText) : undefined) ?? this.createdAt.toISOString(); }
+  [UPDATED_ISO](): string { return (this.updatedAt.getTime() === this.#updatedTime ? this.#times.iso(this.#updatedText) : undefined) ?? this.updatedAt.toISOString(); }
 }
 
-/** A listed user from its columns and its stored attributes (text: see ListedUserView). */
-export function withStoredAttributes(view: Omit<UserView, 'attributes'>, stored: string | JsonObject): UserView {
-  return typeof stored === 'string' ? new ListedUserView(view, stored) : { ...view, attributes: stored };
+/** A listed user's columns, its timestamps as PostgreSQL's text. */
+export type ListedColumns = Omit<UserView, 'attributes' | 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+
+/**
+ * A listed user from its columns and its stored attributes (text: see ListedUserView). A
+ * statement past database.ts's bound of marked texts comes back parsed (`stored` an object and
+ * the timestamps Dates): a plain view then.
+ */
+export function withStoredAttributes(view: ListedColumns | UserView, stored: string | JsonObject, times: StoredTimes): UserView {
+  if (typeof stored === 'string' && typeof view.createdAt === 'string') return new ListedUserView(view as ListedColumns, stored, times);
+  const date = (value: string | Date) => (typeof value === 'string' ? times.date(value) : value);
+  return { ...view, attributes: typeof stored === 'string' ? JSON.parse(stored) as JsonObject : stored, createdAt: date(view.createdAt), updatedAt: date(view.updatedAt) };
 }
 
 /** Keys a stored document must not hold for its plain copy to be right (the resource's own). */
@@ -438,7 +468,9 @@ export function userJson(view: UserView, baseUrl: string): string {
   if (stored.members.length > 0) json += `,${stored.members}`;
   json += `,"${SEATGATE_USER_SCHEMA}":{${view.seatType ? `"seatType":${JSON.stringify(view.seatType)},` : ''}`
     + `"seatState":${JSON.stringify(view.seatState)},"seatReason":${JSON.stringify(seatReasonText(view))}}`;
-  json += `,"meta":{"resourceType":"User","created":"${view.createdAt.toISOString()}","lastModified":"${view.updatedAt.toISOString()}",`
+  const created = (view as StoredText)[CREATED_ISO]?.() ?? view.createdAt.toISOString();
+  const updated = (view as StoredText)[UPDATED_ISO]?.() ?? view.updatedAt.toISOString();
+  json += `,"meta":{"resourceType":"User","created":"${created}","lastModified":"${updated}",`
     + `"location":${id === undefined ? JSON.stringify(`${baseUrl}/Users/${view.id}`) : `${baseJson(baseUrl)}/Users/${id}"`}`
     + `,"version":${Number.isSafeInteger(view.version) ? `"W/\\"${view.version}\\""` : JSON.stringify(etagOf(view.version))}}`;
   if (view.groups) {
