@@ -56,7 +56,7 @@ await client.query('create extension if not exists pg_walinspect');
 const hasPss = await client.query('create extension if not exists pg_stat_statements').then(
   async () => (await client.query(`select count(*)::int as n from pg_stat_statements limit 1`).then(() => true, () => false)), () => false);
 
-const TABLES = ['organizations', 'org_keys', 'seat_allocations', 'members', 'audit_events', 'seat_reservations'];
+const TABLES = ['organizations', 'org_keys', 'seat_allocations', 'seat_allocation_rows', 'seat_stripes', 'members', 'audit_events', 'seat_reservations'];
 async function exact() {
   const { rows: [r] } = await client.query(`select pg_current_wal_insert_lsn() as lsn, mxid_age('1'::xid) as mx,
       pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xid, (select count(*)::int from members) as members`);

@@ -2,10 +2,14 @@
 // peers harness's create-users load (bench/create-hot-row.mjs, 16 clients, one organization),
 // run once per variant of the commit-time seat trigger (migration 0015's seat_reservations_take),
 // swapped in the harness's throwaway database between runs:
-//   base       the trigger as migrated: the organization's one seat_allocations row, guarded;
+//   base       the trigger as migrated (read from the database at start: since migration 0028 the
+//              striped counter of decision 0036; before it, the organization's one row, guarded);
 //   stripesK   a PROTOTYPE: the same guarded decrement on one of K stripe rows (bench_seat_stripes,
 //              created here with free seats; the stripe is the backend's pid mod K). The
 //              organization's seat_allocations.assigned is then NOT maintained: for measuring only;
+//   onerow     the one-row counter as before migration 0028, on a bench table (bench_seat_onerow,
+//              created here with the free seats): the same guarded decrement on one row per
+//              allocation, for a same-sitting comparison with the striped counter;
 //   none       no counter at all (the reservation row is still deleted): what the row costs at most.
 // The trigger is put back as migrated at the end (and on Ctrl-C). Never point this at a database
 // that matters. Per run: creates/s, CPU per create (server, its event-loop thread, PostgreSQL),
@@ -30,6 +34,8 @@ const client = new pg.Client({ connectionString: url });
 await client.connect();
 await client.query(`create table if not exists bench_seat_stripes (org_id uuid, seat_type text, stripe int, free int not null check (free >= 0),
   primary key (org_id, seat_type, stripe))`);
+await client.query(`create table if not exists bench_seat_onerow (org_id uuid, seat_type text, free int not null check (free >= 0),
+  primary key (org_id, seat_type))`);
 
 const body = (update) => `create or replace function seat_reservations_take() returns trigger language plpgsql as $f$
    begin
@@ -40,8 +46,8 @@ const body = (update) => `create or replace function seat_reservations_take() re
      end if;
      return null;
    end $f$`;
-const BASE = `update seat_allocations set assigned = assigned + 1
-      where org_id = new.org_id and seat_type = new.seat_type and assigned < allocated;`;
+// The trigger as this database was migrated (put back after the runs, and run as `base`).
+const MIGRATED = (await client.query(`select pg_get_functiondef('seat_reservations_take'::regproc) as def`)).rows[0].def;
 async function use(variant) {
   const stripes = /^stripes(\d+)$/.exec(variant);
   if (stripes) {
@@ -50,11 +56,16 @@ async function use(variant) {
     await client.query(`insert into bench_seat_stripes select org_id, seat_type, g, allocated / $1 from seat_allocations, generate_series(0, $1 - 1) g`, [k]);
     await client.query(body(`update bench_seat_stripes set free = free - 1
       where org_id = new.org_id and seat_type = new.seat_type and stripe = pg_backend_pid() % ${k} and free > 0;`));
+  } else if (variant === 'onerow') {
+    await client.query('truncate bench_seat_onerow');
+    await client.query('insert into bench_seat_onerow select org_id, seat_type, allocated - assigned from seat_allocations');
+    await client.query(body(`update bench_seat_onerow set free = free - 1
+      where org_id = new.org_id and seat_type = new.seat_type and free > 0;`));
   } else if (variant === 'none') await client.query(body('perform 1;'));
-  else if (variant === 'base') await client.query(body(BASE));
+  else if (variant === 'base') await client.query(MIGRATED);
   else throw new Error(`unknown variant ${variant}`);
 }
-const restore = () => client.query(body(BASE));
+const restore = () => client.query(MIGRATED);
 process.on('SIGINT', async () => { await restore(); process.exit(130); });
 
 const rows = [];

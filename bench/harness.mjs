@@ -166,7 +166,7 @@ export async function loadBigOrganization(pool, orgId, users, outside) {
                                 'title', 'Engineer', 'locale', 'en-US'),
              now() - make_interval(secs => ($2::int - i + 1) * 30), now()
         from generate_series(1, $2::int + ${Number(outside)}) as i`, [orgId, users]);
-    await client.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+    await client.query(`select seat_set_assigned(a.org_id, a.seat_type, (select count(*)::int from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type)) from seat_allocations a where a.org_id = $1`, [orgId]);
     const groupId = (await client.query(`insert into groups (org_id, display_name, external_id, attributes) values ($1, 'All Employees', 'okta-grp-all', '{}') returning id`, [orgId])).rows[0].id;
     await client.query(`insert into group_members (org_id, group_id, member_id)
       select org_id, $2, id from members where org_id = $1 and substring(external_id from 6)::int <= $3`, [orgId, groupId, users]);
@@ -207,7 +207,7 @@ export async function loadMembers(pool, orgId, size) {
            jsonb_build_object('displayName', 'User ' || i, 'name', jsonb_build_object('givenName', 'User', 'familyName', 'N' || i),
                               'emails', jsonb_build_array(jsonb_build_object('value', 'user' || i || '@' || $1 || '.example', 'type', 'work', 'primary', true)))
       from generate_series(1, $2::int) as i`, [orgId, size]);
-  await pool.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+  await pool.query(`select seat_set_assigned(a.org_id, a.seat_type, (select count(*)::int from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type)) from seat_allocations a where a.org_id = $1`, [orgId]);
   await pool.query('vacuum analyze');
 }
 

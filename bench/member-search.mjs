@@ -146,6 +146,6 @@ async function load(orgId) {
                                   'Green','Adams','Nelson','Baker','Hall','Rivera','Campbell','Mitchell','Carter','Roberts'])[1 + (i * 13) % 50] as f,
                            case when i % 1000 = 2 then 'unassigned' when i % 500 = 1 then 'pending' else 'assigned' end as s) as v`,
   [orgId, USERS]);
-  await pool.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+  await pool.query(`select seat_set_assigned(a.org_id, a.seat_type, (select count(*)::int from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type)) from seat_allocations a where a.org_id = $1`, [orgId]);
   await pool.query('vacuum analyze');
 }

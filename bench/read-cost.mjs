@@ -95,7 +95,7 @@ async function load(orgId, size) {
                               'title', 'Engineer', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', jsonb_build_object('employeeNumber', i::text, 'department', 'D' || i % 8)),
            now() - make_interval(secs => $2::int - i)
       from generate_series(1, $2::int) as i`, [orgId, size]);
-  await pool.query(`update seat_allocations a set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type) where a.org_id = $1`, [orgId]);
+  await pool.query(`select seat_set_assigned(a.org_id, a.seat_type, (select count(*)::int from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type)) from seat_allocations a where a.org_id = $1`, [orgId]);
   if (FRESH) return;
   await pool.query('vacuum analyze');
 }

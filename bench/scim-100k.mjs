@@ -369,9 +369,9 @@ async function loadData(org) {
                              now() - make_interval(secs => ($2::int - i + 1) * 30) as t) as v`, [org, USERS]);
     // The seat counter must agree with the seated members (the gate's invariant).
     await client.query(`
-      update seat_allocations a
-         set assigned = (select count(*) from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type)
-       where a.org_id = $1`, [org]);
+      select seat_set_assigned(a.org_id, a.seat_type,
+               (select count(*)::int from members m where m.org_id = a.org_id and m.seat_state = 'assigned' and m.seat_type = a.seat_type))
+        from seat_allocations a where a.org_id = $1`, [org]);
     const bigGroup = (await client.query(
       `insert into groups (org_id, display_name, external_id, attributes) values ($1, 'All Employees', 'okta-grp-all', '{}') returning id`, [org])).rows[0].id;
     const smallGroup = (await client.query(

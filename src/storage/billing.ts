@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { Actor } from './audit.js';
+import { lockStripes, setAssignedSeats } from './seats.js';
 
 /** The organization row, locked until the end of the transaction (serializes billing per org). */
 export async function lockOrganization(db: Db, orgId: string) {
@@ -12,15 +13,23 @@ export async function lockOrganization(db: Db, orgId: string) {
 
 export type OrganizationRow = NonNullable<Awaited<ReturnType<typeof lockOrganization>>>;
 
-/** All allocation rows of an organization, locked in the gate's canonical order (by seat type). */
+/**
+ * All allocation rows of an organization, locked in the gate's canonical order (by seat type),
+ * then their stripes (decision 0036), so that the `assigned` returned holds until the end.
+ */
 export async function lockAllAllocations(db: Db, orgId: string) {
-  return db.selectFrom('seat_allocations').selectAll()
+  await db.selectFrom('seat_allocations').select('seat_type')
     .where('org_id', '=', orgId).orderBy('seat_type').forUpdate().execute();
+  await lockStripes(db, orgId);
+  return db.selectFrom('seat_allocations').selectAll().where('org_id', '=', orgId).orderBy('seat_type').execute();
 }
 
 export async function lockAllocation(db: Db, orgId: string, seatType: string) {
-  return db.selectFrom('seat_allocations').selectAll()
+  const locked = await db.selectFrom('seat_allocations').select('seat_type')
     .where('org_id', '=', orgId).where('seat_type', '=', seatType).forUpdate().executeTakeFirst();
+  if (!locked) return undefined;
+  await lockStripes(db, orgId, [seatType]);
+  return db.selectFrom('seat_allocations').selectAll().where('org_id', '=', orgId).where('seat_type', '=', seatType).executeTakeFirst();
 }
 
 /** Raises an allocation at once; the only way the allocation changes during a term. */
@@ -149,9 +158,9 @@ export async function insertAllocation(
   db: Db, orgId: string, row: { seatType: string; allocated: number; assigned: number; monthlyPriceMinor: number },
 ): Promise<void> {
   await db.insertInto('seat_allocations').values({
-    org_id: orgId, seat_type: row.seatType, allocated: row.allocated, assigned: row.assigned,
-    monthly_price_minor: row.monthlyPriceMinor,
+    org_id: orgId, seat_type: row.seatType, allocated: row.allocated, monthly_price_minor: row.monthlyPriceMinor,
   }).execute();
+  if (row.assigned !== 0) await setAssignedSeats(db, orgId, row.seatType, row.assigned);
 }
 
 export async function deleteAllocations(db: Db, orgId: string, seatTypes: readonly string[]): Promise<void> {
@@ -214,6 +223,5 @@ export async function organizationsWithStaleAlerts(db: Db, defaultThreshold: num
 
 /** Sets the seat counter of a type directly (renewal moves of legacy seats only). */
 export async function setAssigned(db: Db, orgId: string, seatType: string, assigned: number): Promise<void> {
-  await db.updateTable('seat_allocations').set({ assigned })
-    .where('org_id', '=', orgId).where('seat_type', '=', seatType).execute();
+  await setAssignedSeats(db, orgId, seatType, assigned);
 }

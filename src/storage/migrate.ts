@@ -23,6 +23,7 @@ import * as m0018 from './migrations/0018_audit_actor_time.js';
 import * as m0020 from './migrations/0020_email_keys_plpgsql.js';
 import * as m0022 from './migrations/0022_group_keys.js';
 import * as m0027 from './migrations/0027_seat_type_keys.js';
+import * as m0028 from './migrations/0028_seat_stripes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020_email_keys_plpgsql': m0020,
   '0022_group_keys': m0022,
   '0027_seat_type_keys': m0027,
+  '0028_seat_stripes': m0028,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -20,12 +20,26 @@ export interface OrganizationsTable {
   updated_at: Generated<Date>;
 }
 
+/**
+ * A view since migration 0028 (decision 0036): `assigned` is the sum of the allocation's
+ * `seat_stripes` and cannot be written (storage/seats.ts takes, releases and sets it); `allocated`
+ * and the price are written through the view, and a trigger spreads `allocated` over the stripes.
+ */
 export interface SeatAllocationsTable {
   org_id: string;
   seat_type: string;
   allocated: number;
-  assigned: Generated<number>;
+  assigned: ColumnType<number, never, never>;
   monthly_price_minor: Generated<number>;
+}
+
+/** K = 16 rows per allocation (migration 0028); each CHECK (0 ≤ assigned ≤ allocated). */
+export interface SeatStripesTable {
+  org_id: string;
+  seat_type: string;
+  stripe: number;
+  allocated: number;
+  assigned: number;
 }
 
 export interface MembersTable {
@@ -195,6 +209,7 @@ export interface ConsoleSessionsTable {
 export interface Database {
   organizations: OrganizationsTable;
   seat_allocations: SeatAllocationsTable;
+  seat_stripes: SeatStripesTable;
   members: MembersTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;

@@ -2,6 +2,7 @@
 // counts, an operator-set allocation, and the organization's settings document.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { lockStripes } from './seats.js';
 import type { OrgSettings } from '../domain/organization.js';
 
 /**
@@ -43,8 +44,13 @@ export async function pendingCounts(db: Db, orgId: string, planSeatTypes: readon
 
 /** The allocation row of one seat type, locked for a change. */
 export async function lockAllocation(db: Db, orgId: string, seatType: string) {
-  return db.selectFrom('seat_allocations').select(['seat_type', 'allocated', 'assigned'])
+  const locked = await db.selectFrom('seat_allocations').select('seat_type')
     .where('org_id', '=', orgId).where('seat_type', '=', seatType).forUpdate().executeTakeFirst();
+  if (!locked) return undefined;
+  // Then its stripes (decision 0036): `assigned` is their sum, and holds until the end.
+  await lockStripes(db, orgId, [seatType]);
+  return db.selectFrom('seat_allocations').select(['seat_type', 'allocated', 'assigned'])
+    .where('org_id', '=', orgId).where('seat_type', '=', seatType).executeTakeFirst();
 }
 
 export async function setAllocated(db: Db, orgId: string, seatType: string, allocated: number): Promise<void> {

@@ -1,7 +1,9 @@
-// The seat counter and the gate's queries. Reserving is one guarded UPDATE: PostgreSQL locks the
-// allocation row and re-checks `assigned < allocated` on the newest row version, so concurrent
-// reservations (from any number of processes) can never exceed the allocation. The table's
-// CHECK (seats_within_allocation) is the backstop.
+// The seat counter and the gate's queries. Since migration 0028 (decision 0036) the counter is
+// striped: `seat_allocations` is a view whose `assigned` is the sum of K = 16 `seat_stripes`, each
+// CHECK (0 ≤ assigned ≤ allocated). A create's commit takes a seat from its backend's stripe
+// (migration 0015's trigger); the statements here are the exact path, in SQL functions of 0028:
+// they lock the allocation row, then the stripes in stripe order, so concurrent reservations
+// (from any number of processes) can never exceed the allocation and the last seats are exact.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { MappingMatch } from '../domain/seat-choice.js';
@@ -9,37 +11,43 @@ import type { SeatState } from '../domain/organization.js';
 
 /** Takes one seat of `seatType`; false when none is free. */
 export async function reserveSeat(db: Db, orgId: string, seatType: string): Promise<boolean> {
-  const result = await db.updateTable('seat_allocations')
-    .set({ assigned: sql`assigned + 1` })
-    .where('org_id', '=', orgId)
-    .where('seat_type', '=', seatType)
-    .where(sql<boolean>`assigned < allocated`)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return (await reserveSeatCounted(db, orgId, seatType)) !== undefined;
 }
 
 /**
  * Takes one seat of `seatType` like `reserveSeat` and says how full the type is afterwards;
  * undefined when none is free. A create runs it as its last statement before commit, so that
- * the allocation row's lock is held for the commit alone (decision 0015).
+ * the allocation's locks are held for the commit alone (decision 0015).
  */
 export async function reserveSeatCounted(db: Db, orgId: string, seatType: string): Promise<{ assigned: number; allocated: number } | undefined> {
-  return db.updateTable('seat_allocations')
-    .set({ assigned: sql`assigned + 1` })
-    .where('org_id', '=', orgId)
-    .where('seat_type', '=', seatType)
-    .where(sql<boolean>`assigned < allocated`)
-    .returning(['assigned', 'allocated'])
-    .executeTakeFirst();
+  const { rows } = await sql<{ assigned: number | null; allocated: number | null }>`
+    select t.assigned_after as assigned, t.allocated_now as allocated from seat_take_exact(${orgId}::uuid, ${seatType}, false) t`.execute(db);
+  const row = rows[0];
+  return row?.assigned == null || row.allocated == null ? undefined : { assigned: row.assigned, allocated: row.allocated };
 }
 
-/** Gives one seat of `seatType` back. */
+/** Gives one seat of `seatType` back (from any stripe holding one, its backend's first). */
 export async function releaseSeat(db: Db, orgId: string, seatType: string): Promise<void> {
-  await db.updateTable('seat_allocations')
-    .set({ assigned: sql`assigned - 1` })
-    .where('org_id', '=', orgId)
-    .where('seat_type', '=', seatType)
-    .execute();
+  await sql`select seat_release(${orgId}::uuid, ${seatType})`.execute(db);
+}
+
+/** Sets the number of seats of `seatType` assigned (renewal and conversion moves, recounts). */
+export async function setAssignedSeats(db: Db, orgId: string, seatType: string, assigned: number): Promise<void> {
+  await sql`select seat_set_assigned(${orgId}::uuid, ${seatType}, ${assigned}::integer)`.execute(db);
+}
+
+/**
+ * Locks the stripes of the organization's allocations (all, or `seatTypes`) in seat-type then
+ * stripe order, so that `assigned` read afterwards cannot move until the transaction ends. The
+ * caller holds the allocation rows already (lock order: allocation rows, then their stripes).
+ */
+export async function lockStripes(db: Db, orgId: string, seatTypes?: readonly string[]): Promise<void> {
+  let query = db.selectFrom('seat_stripes').select('stripe').where('org_id', '=', orgId);
+  if (seatTypes) {
+    if (seatTypes.length === 0) return;
+    query = query.where('seat_type', 'in', [...seatTypes]);
+  }
+  await query.orderBy('seat_type').orderBy('stripe').forUpdate().execute();
 }
 
 /**

@@ -1,7 +1,7 @@
-// The seat counter row is locked only by its updaters (decision 0028, migration 0027). Every
-// create takes its seat by updating `seat_allocations` at commit; the member's foreign key on
-// (org_id, seat_type) now falls on `seat_type_keys` (never updated), so a create in flight beside
-// another create's commit does not turn the counter row's xmax into a multixact.
+// The seat counter rows are locked only by their updaters (decision 0028, migration 0027). Every
+// create takes its seat by updating a stripe of the counter at commit (decision 0036); the
+// member's foreign key on (org_id, seat_type) falls on `seat_type_keys` (never updated), so a
+// create in flight beside another create's commit does not turn a stripe's xmax into a multixact.
 import { newOrganization, openTestApp, type TestApp } from '../support/http.js';
 import { scimClient, USER_SCHEMA as USER } from '../support/scim.js';
 import { someoneWaits } from '../support/locks.js';
@@ -20,13 +20,14 @@ it('a create beside another seat update in flight leaves no multixact on the sea
     // Another create's commit-time seat update (migration 0015's trigger), not committed yet.
     await other.query('begin');
     const xid = (await other.query('select pg_current_xact_id()::text::bigint as xid')).rows[0].xid as string;
-    await other.query("update seat_allocations set assigned = assigned + 1 where org_id = $1 and seat_type = 'premium'", [org.orgId]);
+    // (All 16 stripes, so that ours, whichever it is, is among them.)
+    await other.query("update seat_stripes set assigned = assigned + 1 where org_id = $1 and seat_type = 'premium'", [org.orgId]);
     const creating = client.post('/Users', { schemas: [USER], userName: 'second@x.com' }).then((r) => r);
     await someoneWaits(t.ctx.handle.pool); // our create waits at commit for the other seat update, as it must
     // Before migration 0027 the member's foreign key key-share locked this row while the other
     // transaction updated it: its xmax became a multixact of both.
-    const { rows } = await t.ctx.handle.pool.query("select xmax::text::bigint as xmax from seat_allocations where org_id = $1 and seat_type = 'premium'", [org.orgId]);
-    expect(rows[0].xmax).toBe(xid);
+    const { rows } = await t.ctx.handle.pool.query("select distinct xmax::text::bigint as xmax from seat_stripes where org_id = $1 and seat_type = 'premium'", [org.orgId]);
+    expect(rows).toEqual([{ xmax: xid }]);
     await other.query('rollback');
     expect((await creating).status).toBe(201);
   } finally {

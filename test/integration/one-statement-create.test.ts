@@ -117,7 +117,7 @@ describe('a SCIM create', () => {
     expect(recallOrg(org.orgId)?.tight).toBe(true);
     const near = await create(org.orgId, entraBody('near-2@example.test'));
     expect(near.statements.length).toBeGreaterThan(2);
-    expect(near.statements.filter((s) => /update "seat_allocations"/.test(s))).toHaveLength(1);
+    expect(near.statements.filter((s) => /seat_take_exact\(/.test(s))).toHaveLength(1);
     expect(await seats(ctx, org.orgId)).toMatchObject({ premium: { assigned: 3 } });
     await expectCounterConsistent(ctx, org.orgId);
   });

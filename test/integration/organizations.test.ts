@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { hashToken } from '../../src/domain/credentials.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { getOrganization } from '../../src/services/organizations.js';
@@ -77,7 +78,18 @@ describe('creating an organization', () => {
 
   it('holds the invariant in the database itself: assigned can never exceed allocated', async () => {
     const created = await newOrganization(ctx, { seats: { premium: 1, standard: 0 } });
-    await expect(ctx.db.updateTable('seat_allocations').set({ assigned: 2 })
+    // Striped (decision 0036): the count is set only through the functions, each checked …
+    await expect(sql`select seat_set_assigned(${created.orgId}::uuid, 'premium', 2)`.execute(ctx.db)).rejects.toThrow(/seats_within_allocation/);
+    await expect(sql`select seat_release(${created.orgId}::uuid, 'standard')`.execute(ctx.db)).rejects.toThrow(/seats_within_allocation/);
+    // … a stripe never holds more than its share, nor fewer than zero …
+    await expect(sql`update seat_stripes set assigned = allocated + 1 where org_id = ${created.orgId}::uuid and seat_type = 'premium' and stripe = 15`
+      .execute(ctx.db)).rejects.toThrow(/seat_stripes_within_allocation/);
+    await expect(sql`update seat_stripes set assigned = -1 where org_id = ${created.orgId}::uuid and seat_type = 'premium' and stripe = 0`
+      .execute(ctx.db)).rejects.toThrow(/seat_stripes_within_allocation/);
+    // … the view's sum cannot be written, and the allocation cannot go under what is assigned.
+    await expect(sql`update seat_allocations set assigned = 2 where org_id = ${created.orgId}::uuid`.execute(ctx.db)).rejects.toThrow(/assigned/);
+    await sql`select seat_set_assigned(${created.orgId}::uuid, 'premium', 1)`.execute(ctx.db);
+    await expect(ctx.db.updateTable('seat_allocations').set({ allocated: 0 })
       .where('org_id', '=', created.orgId).where('seat_type', '=', 'premium').execute()).rejects.toThrow(/seats_within_allocation/);
   });
 });

@@ -41,6 +41,15 @@ export async function expectCounterConsistent(ctx: TestContext, orgId: string): 
     expect({ seatType, assigned }).toEqual({ seatType, assigned: bySeat[seatType] ?? 0 });
     expect(assigned).toBeLessThanOrEqual(allocated);
   }
+  // The striped counter (decision 0036): K = 16 stripes per allocation whose shares add up to it.
+  const stripes = await ctx.db.selectFrom('seat_stripes as s').innerJoin('seat_allocations as a', (j) => j.onRef('a.org_id', '=', 's.org_id').onRef('a.seat_type', '=', 's.seat_type'))
+    .select(['s.seat_type', 'a.allocated as total']).select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('s.allocated').as('allocated'),
+      eb.fn.min<number>('s.assigned').as('least')])
+    .where('s.org_id', '=', orgId).groupBy(['s.seat_type', 'a.allocated']).execute();
+  for (const row of stripes) {
+    expect({ seatType: row.seat_type, n: Number(row.n), allocated: Number(row.allocated) }).toEqual({ seatType: row.seat_type, n: 16, allocated: row.total });
+    expect(Number(row.least)).toBeGreaterThanOrEqual(0);
+  }
 }
 
 export async function addGroup(ctx: TestContext, orgId: string, externalId: string | null = null): Promise<string> {
