@@ -96,20 +96,29 @@ export interface JsonInputOptions {
 /**
  * The input reader of an interface: mount it after authentication, in place of express.json.
  * Failures go to the router's error handler (InputRejected, or body-parser's typed errors).
+ * One middleware, not three: each router layer is a dispatch on every request, a bodiless GET
+ * (an IdP's lookup) included (decision 0039).
  */
-export function jsonInput(options: JsonInputOptions): RequestHandler[] {
+export function jsonInput(options: JsonInputOptions): RequestHandler {
   const parse = express.json({
     limit: options.limit,
     ...(options.type ? { type: options.type as never } : {}),
   });
-  const guard = (check: (req: Request) => void): RequestHandler => (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
+    // The URL first: a refused query string is refused before its body is read.
     try {
-      check(req);
-      next();
+      checkUrl(req);
     } catch (error) {
-      next(error);
+      return next(error);
     }
+    parse(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      try {
+        if (req.body !== undefined) checkJson(req.body, 'body');
+      } catch (checkError) {
+        return next(checkError);
+      }
+      next();
+    });
   };
-  // The URL first: a refused query string is refused before its body is read.
-  return [guard(checkUrl), parse, guard((req) => { if (req.body !== undefined) checkJson(req.body, 'body'); })];
 }
