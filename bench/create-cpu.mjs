@@ -31,6 +31,7 @@ const JSON_OUT = option('--json', undefined);
 // ending with the GIN cleanup) and the measure is the difference of their instruction counts ÷ N
 // (DIR/callgrind.out.<backend pid>, written when the backend exits): exact, whatever the load.
 const CALLGRIND = option('--callgrind', undefined);
+const REINDEX = process.argv.includes('--reindex');
 const log = (message) => process.stderr.write(`[create-cpu] ${message}\n`);
 
 Object.assign(process.env, { DATABASE_URL: URL_, LOG_LEVEL: 'warn', SEATGATE_DEMO: 'false' });
@@ -50,6 +51,19 @@ const ACTOR_FULL = `create index audit_events_by_actor_member on audit_events (o
 const SEARCH_GIN = `create index members_search_trgm on members using gin (lower(user_name) gin_trgm_ops,
   lower(coalesce(attributes ->> 'displayName', '')) gin_trgm_ops, lower(coalesce(external_id, '')) gin_trgm_ops)`;
 const EMAIL_GIN = 'create index members_email_keys_trgm on members using gin (email_keys gin_trgm_ops)';
+// seatgate_email_keys (members.email_keys): migration 0020's body (a query) and 0029's (a loop).
+const part = (key) => `case when jsonb_typeof(e -> '${key}') = 'string'
+  then translate(lower(e ->> '${key}'), chr(1) || chr(2) || chr(3) || chr(4) || chr(5), repeat(chr(6), 5)) else chr(4) end`;
+const EMAIL_KEYS_QUERY = `create or replace function seatgate_email_keys(emails jsonb) returns text language plpgsql immutable parallel safe strict
+  as $$ begin return (select coalesce(string_agg(chr(1) || ${part('type')} || chr(2) || ${part('value')} || chr(3), '' order by n), '')
+    from jsonb_array_elements(case when jsonb_typeof(emails) = 'array' then emails else '[]'::jsonb end) with ordinality as t(e, n)); end $$`;
+const EMAIL_KEYS_LOOP = `create or replace function seatgate_email_keys(emails jsonb) returns text language plpgsql immutable parallel safe strict
+  as $$ declare keys text := ''; e jsonb; begin
+    if jsonb_typeof(emails) <> 'array' then return ''; end if;
+    for i in 0 .. jsonb_array_length(emails) - 1 loop
+      e := emails -> i; keys := keys || chr(1) || ${part('type')} || chr(2) || ${part('value')} || chr(3);
+    end loop;
+    return keys; end $$`;
 const VARIANTS = [
   ['baseline'],
   ['baseline again'],
@@ -77,11 +91,18 @@ const VARIANTS = [
      drop domain bench_role; drop domain bench_role_source; drop domain bench_seat_state; drop domain bench_source; drop domain bench_user_name;
      create constraint trigger members_exactly_one_primary_owner after update of role on members deferrable initially deferred
        for each row when (old.role = 'primary_owner') execute function members_check_primary_owner()`],
+  ['email keys as a loop (migration 0029)', EMAIL_KEYS_LOOP, EMAIL_KEYS_QUERY],
   ['search GIN without externalId, btree for its equality',
     `drop index members_search_trgm;
      create index members_search_trgm on members using gin (lower(user_name) gin_trgm_ops, lower(coalesce(attributes ->> 'displayName', '')) gin_trgm_ops);
      create index members_external_id_lower on members (org_id, lower(coalesce(external_id, '')))`,
     `drop index members_search_trgm; drop index members_external_id_lower; ${SEARCH_GIN}`],
+  ['one GIN without externalId, btree for its equality (migration 0029)',
+    `drop index members_search_trgm; drop index members_email_keys_trgm;
+     create index members_search_trgm on members using gin (lower(user_name) gin_trgm_ops,
+       lower(coalesce(attributes ->> 'displayName', '')) gin_trgm_ops, email_keys gin_trgm_ops);
+     create index members_external_id_search on members (org_id, lower(coalesce(external_id, '')))`,
+    `drop index members_search_trgm; drop index members_external_id_search; ${SEARCH_GIN}; ${EMAIL_GIN}`],
   ['audit actor indexes partial',
     `drop index audit_events_by_actor_member; drop index audit_events_by_actor_credential;
      create index audit_events_by_actor_member on audit_events (org_id, (actor ->> 'memberId'), id) where (actor ->> 'memberId') is not null;
@@ -163,6 +184,10 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [name, apply, undo] of VARIANTS) {
       if (apply) await pool.query(apply);
+      // A variant that builds an index gets it freshly packed, unlike one grown by inserts: with
+      // --reindex every window (baseline too) starts from indexes just built, so that windows
+      // differ by their index sets only.
+      if (REINDEX) await pool.query('reindex table members; reindex table audit_events');
       let row;
       if (CALLGRIND) {
         const c0 = await counters();

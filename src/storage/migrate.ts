@@ -23,7 +23,7 @@ import * as m0018 from './migrations/0018_audit_actor_time.js';
 import * as m0020 from './migrations/0020_email_keys_plpgsql.js';
 import * as m0022 from './migrations/0022_group_keys.js';
 import * as m0027 from './migrations/0027_seat_type_keys.js';
-import * as m0029 from './migrations/0029_member_checks_as_domains.js';
+import * as m0029 from './migrations/0029_member_insert_cost.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -45,7 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020_email_keys_plpgsql': m0020,
   '0022_group_keys': m0022,
   '0027_seat_type_keys': m0027,
-  '0029_member_checks_as_domains': m0029,
+  '0029_member_insert_cost': m0029,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

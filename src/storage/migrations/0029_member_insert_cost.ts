@@ -10,10 +10,13 @@
 //    violation. The columns stay text underneath: comparisons, indexes and the driver see text.
 //    The two checks that tie columns together (seat_type_iff_assigned, pending_since_iff_pending)
 //    cannot be domains and stay.
-// 2. `seatgate_email_keys()` (the stored generated `email_keys`, decision 0020) ran its body as a
-//    query inside PL/pgSQL: an executor started per call, per member insert. The same result
-//    built by a PL/pgSQL loop of simple expressions (no executor), byte for byte: the values stored
-//    do not change (no rewrite; test/integration/email-keys-function.test.ts compares both).
+// 2. One trigram GIN index instead of two (0007's `members_email_keys_trgm` and 0014's
+//    `members_search_trgm`): every member insert added a pending-list entry to each, and every
+//    cleanup of each list merged them into its tree; one multicolumn index does it once, with the
+//    same trigrams (a condition on any of its columns uses it: GIN keys are per column). The
+//    externalId column of 0014's index served only an exact match (`lower(coalesce(external_id,
+//    '')) = q`): a B-tree on (org_id, that expression) serves it better, without a trigram entry
+//    per character of every externalId written. Together ≈ 13 % of a create's instructions.
 //
 // Order matters for a large table: the domains are created WITHOUT their check, the columns
 // change type (no rewrite: a domain over text with no constraint is binary-coercible; the
@@ -36,25 +39,30 @@ const PRIMARY_OWNER_TRIGGER = `create constraint trigger members_exactly_one_pri
      for each row when (old.role = 'primary_owner')
      execute function members_check_primary_owner()`;
 
-// One element's type or value: lowercased, \x01–\x05 written \x06; \x04 when absent or not a string (migration 0007).
-const part = (key: string) => `case when jsonb_typeof(e -> '${key}') = 'string'
-        then translate(lower(e ->> '${key}'), chr(1) || chr(2) || chr(3) || chr(4) || chr(5), repeat(chr(6), 5))
-        else chr(4) end`;
-
-const EMAIL_KEYS_LOOP = `
-  create or replace function seatgate_email_keys(emails jsonb) returns text
-    language plpgsql immutable parallel safe strict
-  as $$
-  declare
-    keys text := '';
-    e jsonb;
+const SEARCH_INDEXES_UP = `
+  do $$
   begin
-    if jsonb_typeof(emails) <> 'array' then return ''; end if;
-    for i in 0 .. jsonb_array_length(emails) - 1 loop
-      e := emails -> i;
-      keys := keys || chr(1) || ${part('type')} || chr(2) || ${part('value')} || chr(3);
-    end loop;
-    return keys;
+    if exists (select 1 from pg_extension where extname = 'pg_trgm') then
+      drop index if exists members_email_keys_trgm;
+      drop index if exists members_search_trgm;
+      execute 'create index members_search_trgm on members using gin ('
+        || 'lower(user_name) gin_trgm_ops, '
+        || 'lower(coalesce(attributes ->> ''displayName'', '''')) gin_trgm_ops, '
+        || 'email_keys gin_trgm_ops)';
+    end if;
+  end $$`;
+
+const SEARCH_INDEXES_DOWN = `
+  do $$
+  begin
+    if exists (select 1 from pg_extension where extname = 'pg_trgm') then
+      drop index if exists members_search_trgm;
+      execute 'create index members_search_trgm on members using gin ('
+        || 'lower(user_name) gin_trgm_ops, '
+        || 'lower(coalesce(attributes ->> ''displayName'', '''')) gin_trgm_ops, '
+        || 'lower(coalesce(external_id, '''')) gin_trgm_ops)';
+      execute 'create index members_email_keys_trgm on members using gin (email_keys gin_trgm_ops)';
+    end if;
   end $$`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -63,12 +71,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql.raw(`alter table members ${DOMAINS.map((d) => `drop constraint ${d.check}, alter column ${d.column} type ${d.domain}`).join(', ')}`).execute(db);
   await sql.raw(PRIMARY_OWNER_TRIGGER).execute(db);
   for (const d of DOMAINS) await sql.raw(`alter domain ${d.domain} add constraint ${d.check} check (${d.rule})`).execute(db);
-  await sql.raw(EMAIL_KEYS_LOOP).execute(db);
+  await sql.raw(SEARCH_INDEXES_UP).execute(db);
+  await sql.raw(`create index members_external_id_search on members (org_id, lower(coalesce(external_id, '')))`).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  const { up: previousFunction } = await import('./0020_email_keys_plpgsql.js');
-  await previousFunction(db);
+  await sql.raw('drop index if exists members_external_id_search').execute(db);
+  await sql.raw(SEARCH_INDEXES_DOWN).execute(db);
   await sql.raw('drop trigger members_exactly_one_primary_owner on members').execute(db);
   await sql.raw(`alter table members ${DOMAINS.map((d) => `alter column ${d.column} type text, add constraint ${d.check} check (${d.old})`).join(', ')}`).execute(db);
   await sql.raw(PRIMARY_OWNER_TRIGGER).execute(db);
