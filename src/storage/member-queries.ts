@@ -33,7 +33,8 @@ const regexLiteral = (text: string) => text.replace(/[.[\]{}()\\*+?^$|]/g, (c) =
 
 /**
  * The WHERE shared by a page and its count. Each search arm is written as its index expects
- * (migration 0014's trigram index, 0007's email_keys index), so that the OR is a BitmapOr of
+ * (migration 0029: one trigram index over userName, display name and email_keys, and a B-tree for
+ * the exact externalId), so that the OR is a BitmapOr of
  * index scans rather than a read of the organization.
  */
 function applyMemberFilter<Q extends SelectQueryBuilder<Database, 'members', object>>(query: Q, filter: MemberFilter): Q {

@@ -24,6 +24,7 @@ import * as m0020 from './migrations/0020_email_keys_plpgsql.js';
 import * as m0022 from './migrations/0022_group_keys.js';
 import * as m0027 from './migrations/0027_seat_type_keys.js';
 import * as m0028 from './migrations/0028_seat_stripes.js';
+import * as m0029 from './migrations/0029_member_insert_cost.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_group_keys': m0022,
   '0027_seat_type_keys': m0027,
   '0028_seat_stripes': m0028,
+  '0029_member_insert_cost': m0029,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
