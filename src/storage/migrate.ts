@@ -25,6 +25,7 @@ import * as m0022 from './migrations/0022_group_keys.js';
 import * as m0027 from './migrations/0027_seat_type_keys.js';
 import * as m0028 from './migrations/0028_seat_stripes.js';
 import * as m0029 from './migrations/0029_member_insert_cost.js';
+import * as m0030 from './migrations/0030_seat_locks_released.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027_seat_type_keys': m0027,
   '0028_seat_stripes': m0028,
   '0029_member_insert_cost': m0029,
+  '0030_seat_locks_released': m0030,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -134,3 +134,31 @@ it('a release takes a seat from any stripe that holds one, its own first', async
     await expect(client.query("select seat_release($1, 'premium')", [org.orgId])).rejects.toMatchObject({ code: '23514' });
   });
 });
+
+it('an exact take that finds its type full keeps no lock: two creates trying two full types in opposite orders both finish', async () => {
+  // Before migration 0030 each kept the full type's allocation row and stripes, then waited for
+  // the other's: PostgreSQL found the deadlock and aborted one (CI on PostgreSQL 15).
+  const org = await newOrganization(ctx, { seats: { premium: 1, standard: 1 } });
+  const fill = await ctx.handle.pool.connect();
+  try {
+    await fill.query("select seat_set_assigned($1, 'premium', 1), seat_set_assigned($1, 'standard', 1)", [org.orgId]);
+  } finally {
+    fill.release();
+  }
+  const take = (client: pg.PoolClient, type: string) => client.query(
+    'select assigned_after from seat_take_exact($1, $2, false)', [org.orgId, type]).then((r) => r.rows[0].assigned_after as number | null);
+  await withClient(async (a) => withClient(async (b) => {
+    await a.query('begin');
+    await b.query('begin');
+    try {
+      expect(await take(a, 'premium')).toBeNull();
+      expect(await take(b, 'standard')).toBeNull();
+      await a.query("set local lock_timeout = '5s'");
+      await b.query("set local lock_timeout = '5s'");
+      expect(await Promise.all([take(a, 'standard'), take(b, 'premium')])).toEqual([null, null]);
+    } finally {
+      await a.query('rollback');
+      await b.query('rollback');
+    }
+  }));
+});
