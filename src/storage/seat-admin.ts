@@ -2,7 +2,6 @@
 // counts, an operator-set allocation, and the organization's settings document.
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import { lockStripes } from './seats.js';
 import type { OrgSettings } from '../domain/organization.js';
 
 /**
@@ -42,16 +41,8 @@ export async function pendingCounts(db: Db, orgId: string, planSeatTypes: readon
   return { total, bySeatType };
 }
 
-/** The allocation row of one seat type, locked for a change. */
-export async function lockAllocation(db: Db, orgId: string, seatType: string) {
-  const locked = await db.selectFrom('seat_allocations').select('seat_type')
-    .where('org_id', '=', orgId).where('seat_type', '=', seatType).forUpdate().executeTakeFirst();
-  if (!locked) return undefined;
-  // Then its stripes (decision 0036): `assigned` is their sum, and holds until the end.
-  await lockStripes(db, orgId, [seatType]);
-  return db.selectFrom('seat_allocations').select(['seat_type', 'allocated', 'assigned'])
-    .where('org_id', '=', orgId).where('seat_type', '=', seatType).executeTakeFirst();
-}
+/** The allocation row of one seat type and its stripes, locked for a change (storage/billing.ts). */
+export { lockAllocation } from './billing.js';
 
 export async function setAllocated(db: Db, orgId: string, seatType: string, allocated: number): Promise<void> {
   await db.updateTable('seat_allocations').set({ allocated })
