@@ -1,10 +1,11 @@
 // The connection pool and the Kysely instance. Kysely is used only under src/storage.
-import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery, type DatabaseIntrospector } from 'kysely';
 import pg from 'pg';
 import { parseConnectionString, type ParsedConnectionString, type PostgresTarget } from './connection-string.js';
 import type { Database } from './schema.js';
 import { connectionFailed } from './errors.js';
 import { timestamptzParser } from './timestamps.js';
+import { SearchPathIntrospector } from './migrate.js';
 
 // DATE stays an ISO string (no time zone shifts); BIGINT becomes a number (money in minor
 // units and counters stay far below 2^53); TIMESTAMPTZ in UTC skips pg-types' regular
@@ -20,6 +21,13 @@ const types = {
 };
 
 export type Db = Kysely<Database>;
+
+/** PostgreSQL, introspected only on the search path (migrate.ts, decision 0041). */
+class SeatgateDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SearchPathIntrospector(db);
+  }
+}
 
 export interface DatabaseHandle {
   db: Db;
@@ -280,7 +288,7 @@ export function openDatabase(url: string, poolSize = 10, options: DatabaseOption
   );
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SeatgateDialect({ pool }) });
   poolOfDb.set(db, { pool, named: options.preparedStatements ?? true });
   return { db, pool, close: () => db.destroy() };
 }
