@@ -290,7 +290,13 @@ export function openDatabase(url: string, poolSize = 10, options: DatabaseOption
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new SeatgateDialect({ pool }) });
   poolOfDb.set(db, { pool, named: options.preparedStatements ?? true });
-  return { db, pool, close: () => db.destroy() };
+  const close = async () => {
+    await db.destroy();
+    // Kysely ends the pool only if a query went through it; the pool may have served alone (the
+    // start-up lock, LISTEN, a probe), and its idle connections would keep the process alive.
+    if (!pool.ending) await pool.end();
+  };
+  return { db, pool, close };
 }
 
 /** A connection of its own (LISTEN) to the database behind `pool`, as the pool would choose. */

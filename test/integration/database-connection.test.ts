@@ -34,6 +34,14 @@ describe('database connections', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
   });
 
+  it('closes its connections when nothing went through Kysely (the start-up lock, LISTEN, a probe)', async () => {
+    const own = openDatabase(url(), 2);
+    await own.pool.query('select 1');
+    expect(own.pool.idleCount).toBe(1);
+    await own.close();
+    expect({ ended: own.pool.ended, connections: own.pool.totalCount }).toEqual({ ended: true, connections: 0 });
+  });
+
   it('survives the server ending a session that seatgate holds between two queries, and drops that connection', async () => {
     handle = openDatabase(url(), 2);
     const client = await handle.pool.connect();

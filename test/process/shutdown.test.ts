@@ -45,14 +45,17 @@ describe('shutting down', () => {
       slow.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n`
         + 'Content-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"userName"');
       await new Promise((resolve) => setTimeout(resolve, 300));
+      let giveUp: NodeJS.Timeout | undefined;
       try {
         const started = Date.now();
         server.child.kill('SIGTERM');
-        const code = await Promise.race([server.exited(), new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000))]);
+        // The give-up timer is cleared: a pending one kept the jest worker alive after the suite.
+        const code = await Promise.race([server.exited(), new Promise((resolve) => { giveUp = setTimeout(() => resolve('still running after 20 s'), 20_000); })]);
         expect(code).toBe(0);
         expect(Date.now() - started).toBeLessThan(8_000); // drain 1 s, then the connection is closed
         await closedByServer;
       } finally {
+        clearTimeout(giveUp);
         slow.destroy();
       }
     });
