@@ -24,6 +24,10 @@ export async function lockAllAllocations(db: Db, orgId: string) {
   return db.selectFrom('seat_allocations').selectAll().where('org_id', '=', orgId).orderBy('seat_type').execute();
 }
 
+/**
+ * The allocation row of one seat type, locked for a change, then its stripes (decision 0036):
+ * `assigned` is their sum, and holds until the end of the transaction.
+ */
 export async function lockAllocation(db: Db, orgId: string, seatType: string) {
   const locked = await db.selectFrom('seat_allocations').select('seat_type')
     .where('org_id', '=', orgId).where('seat_type', '=', seatType).forUpdate().executeTakeFirst();

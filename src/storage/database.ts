@@ -1,11 +1,12 @@
 // The connection pool and the Kysely instance. Kysely is used only under src/storage.
-import { Kysely, PostgresDialect, sql, type CompiledQuery, type DatabaseIntrospector } from 'kysely';
+import {
+  Kysely, PostgresDialect, sql, type CompiledQuery, type DatabaseIntrospector, type SchemaMetadata, type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import { parseConnectionString, type ParsedConnectionString, type PostgresTarget } from './connection-string.js';
 import type { Database } from './schema.js';
 import { connectionFailed } from './errors.js';
 import { timestamptzParser } from './timestamps.js';
-import { SearchPathIntrospector } from './migrate.js';
 
 // DATE stays an ISO string (no time zone shifts); BIGINT becomes a number (money in minor
 // units and counters stay far below 2^53); TIMESTAMPTZ in UTC skips pg-types' regular
@@ -22,7 +23,35 @@ const types = {
 
 export type Db = Kysely<Database>;
 
-/** PostgreSQL, introspected only on the search path (migrate.ts, decision 0041). */
+/**
+ * What Kysely's Migrator sees of the database: the tables of the schemas on the search path, by
+ * name (decision 0041). Kysely's own introspector reads every column of every schema and resolves
+ * each schema's name after its snapshot: in a database shared with others it found another
+ * application's `kysely_migration`, and failed a start with "schema does not exist" when a
+ * neighbour dropped a schema meanwhile. The Migrator only asks whether its two tables exist.
+ */
+class SearchPathIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<SchemaMetadata>`select nspname as name from pg_catalog.pg_namespace`.execute(this.db);
+    return rows;
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; isView: boolean }>`
+      select c.relname as name, n.nspname as schema, c.relkind in ('v', 'm') as "isView"
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = any (pg_catalog.current_schemas(false)) and c.relkind in ('r', 'p', 'v', 'm', 'f')`.execute(this.db);
+    return rows.map((row) => ({ ...row, columns: [] }));
+  }
+
+  async getMetadata(): Promise<{ tables: TableMetadata[] }> {
+    return { tables: await this.getTables() };
+  }
+}
+
+/** PostgreSQL, introspected only on the search path (decision 0041). */
 class SeatgateDialect extends PostgresDialect {
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new SearchPathIntrospector(db);

@@ -1,9 +1,7 @@
 // Migrations run at start. Two processes starting at once on an empty database must not race
 // (Kysely creates its bookkeeping tables before taking its own lock), so the whole start-up
 // step runs under a session-level advisory lock held on a dedicated connection.
-import {
-  Migrator, sql, type DatabaseIntrospector, type Kysely, type Migration, type MigrationProvider, type SchemaMetadata, type TableMetadata,
-} from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type pg from 'pg';
 import type { Db } from './database.js';
 import * as m0001 from './migrations/0001_initial.js';
@@ -85,30 +83,3 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).map((result) => result.migrationName);
 }
 
-/**
- * What Kysely's Migrator sees of the database: the tables of the schemas on the search path, by
- * name (decision 0041). Kysely's own introspector reads every column of every schema and resolves
- * each schema's name after its snapshot: in a database shared with others it found another
- * application's `kysely_migration`, and failed a start with "schema does not exist" when a
- * neighbour dropped a schema meanwhile. The Migrator only asks whether its two tables exist.
- */
-export class SearchPathIntrospector implements DatabaseIntrospector {
-  constructor(private readonly db: Kysely<unknown>) {}
-
-  async getSchemas(): Promise<SchemaMetadata[]> {
-    const { rows } = await sql<SchemaMetadata>`select nspname as name from pg_catalog.pg_namespace`.execute(this.db);
-    return rows;
-  }
-
-  async getTables(): Promise<TableMetadata[]> {
-    const { rows } = await sql<{ name: string; schema: string; isView: boolean }>`
-      select c.relname as name, n.nspname as schema, c.relkind in ('v', 'm') as "isView"
-        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = any (pg_catalog.current_schemas(false)) and c.relkind in ('r', 'p', 'v', 'm', 'f')`.execute(this.db);
-    return rows.map((row) => ({ ...row, columns: [] }));
-  }
-
-  async getMetadata(): Promise<{ tables: TableMetadata[] }> {
-    return { tables: await this.getTables() };
-  }
-}

@@ -41,9 +41,6 @@ export async function pendingCounts(db: Db, orgId: string, planSeatTypes: readon
   return { total, bySeatType };
 }
 
-/** The allocation row of one seat type and its stripes, locked for a change (storage/billing.ts). */
-export { lockAllocation } from './billing.js';
-
 export async function setAllocated(db: Db, orgId: string, seatType: string, allocated: number): Promise<void> {
   await db.updateTable('seat_allocations').set({ allocated })
     .where('org_id', '=', orgId).where('seat_type', '=', seatType).execute();
